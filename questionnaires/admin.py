@@ -1,0 +1,322 @@
+"""Content-admin authoring: a version's steps, questions and choices on one page.
+
+Nesting and drag ordering come from django-nested-admin, the per-language fields from
+django-modeltranslation, change history from django-simple-history. Published and
+retired versions are shown read-only; the actions publish, clone, retire and export
+call the services, which enforce the same rules for the shell and the commands.
+"""
+
+from __future__ import annotations
+
+import nested_admin
+from django.contrib import admin, messages
+from django.http import HttpResponse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from modeltranslation.admin import TranslationAdmin, TranslationInlineModelAdmin
+from simple_history.admin import SimpleHistoryAdmin
+
+from questionnaires.models import (
+    AuditEvent,
+    Choice,
+    Instrument,
+    Invitation,
+    Question,
+    Questionnaire,
+    QuestionnaireVersion,
+    Response,
+    Scale,
+    ScaleBand,
+    Step,
+    Team,
+    VersionStatus,
+)
+from questionnaires.services import definitions as definition_services
+from questionnaires.services.errors import ServiceRefused
+
+
+def _version_of(obj) -> QuestionnaireVersion | None:
+    """The version an admin object belongs to (the page's object for nested inlines)."""
+    if obj is None:
+        return None
+    if isinstance(obj, QuestionnaireVersion):
+        return obj
+    for path in ("version", "step.version", "question.step.version", "scale.version"):
+        current = obj
+        for part in path.split("."):
+            current = getattr(current, part, None)
+            if current is None:
+                break
+        if isinstance(current, QuestionnaireVersion):
+            return current
+    return None
+
+
+class DraftOnlyInlineMixin:
+    """Inlines of a published or retired version are read-only."""
+
+    def _editable(self, obj) -> bool:
+        version = _version_of(obj)
+        return version is None or version.status == VersionStatus.DRAFT
+
+    def has_add_permission(self, request, obj=None):
+        return self._editable(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return self._editable(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._editable(obj) and super().has_delete_permission(request, obj)
+
+
+class ChoiceInline(DraftOnlyInlineMixin, TranslationInlineModelAdmin, nested_admin.NestedTabularInline):
+    model = Choice
+    extra = 0
+    sortable_field_name = "order"
+    fields = ("order", "value", "label", "score", "system")
+
+
+class QuestionInline(
+    DraftOnlyInlineMixin, TranslationInlineModelAdmin, nested_admin.NestedStackedInline
+):
+    model = Question
+    fk_name = "step"
+    extra = 0
+    sortable_field_name = "order"
+    inlines = [ChoiceInline]
+    raw_id_fields = ("parent",)
+    fieldsets = (
+        (None, {"fields": ("order", "key", "kind", "text", "help", "required")}),
+        (
+            _("Numbers, limits and groups"),
+            {
+                "classes": ("collapse",),
+                "fields": (
+                    ("min_value", "max_value", "unit"),
+                    ("max_length", "max_rows"),
+                    "parent",
+                    "read_only",
+                ),
+            },
+        ),
+        (
+            _("Logic, scoring and provenance"),
+            {
+                "classes": ("collapse",),
+                "fields": ("show_if", "instrument", "criterion", "link_id"),
+            },
+        ),
+    )
+
+
+class StepInline(DraftOnlyInlineMixin, TranslationInlineModelAdmin, nested_admin.NestedStackedInline):
+    model = Step
+    extra = 0
+    sortable_field_name = "order"
+    inlines = [QuestionInline]
+    fields = ("order", "key", "title", "intro", "show_if")
+
+
+class ScaleBandInline(
+    DraftOnlyInlineMixin, TranslationInlineModelAdmin, nested_admin.NestedTabularInline
+):
+    model = ScaleBand
+    extra = 0
+    sortable_field_name = "order"
+    fields = ("order", "lower", "upper", "label", "severity")
+
+
+class ScaleInline(DraftOnlyInlineMixin, TranslationInlineModelAdmin, nested_admin.NestedStackedInline):
+    model = Scale
+    extra = 0
+    sortable_field_name = "order"
+    inlines = [ScaleBandInline]
+    fields = (
+        "order",
+        "key",
+        "name",
+        "item_keys",
+        ("method", "max_missing", "higher_is"),
+        ("min_score", "max_score"),
+        "instrument",
+    )
+
+
+@admin.register(QuestionnaireVersion)
+class QuestionnaireVersionAdmin(SimpleHistoryAdmin, TranslationAdmin, nested_admin.NestedModelAdmin):
+    list_display = ("questionnaire", "number", "title", "status", "published_at", "lint_status")
+    list_filter = ("status", "questionnaire")
+    search_fields = ("questionnaire__slug", "title")
+    inlines = [StepInline, ScaleInline]
+    actions = ["publish", "clone_to_draft", "retire", "export_sdm_json", "export_fhir"]
+    readonly_fields = ("status", "published_at", "retired_at", "definition_hash", "cloned_from")
+    fields = (
+        "questionnaire",
+        "number",
+        "title",
+        "description",
+        "estimated_minutes",
+        "languages",
+        "source_url",
+        "status",
+        "published_at",
+        "retired_at",
+        "definition_hash",
+        "cloned_from",
+    )
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.status != VersionStatus.DRAFT:
+            return [field.name for field in self.model._meta.fields] + [
+                field
+                for field in super().get_readonly_fields(request, obj)
+                if field not in {f.name for f in self.model._meta.fields}
+            ]
+        return super().get_readonly_fields(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.status != VersionStatus.DRAFT:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    @admin.display(description=_("linter"))
+    def lint_status(self, obj):
+        if obj.status != VersionStatus.DRAFT:
+            return "—"
+        problems = definition_services.version_lint(version=obj)
+        if not problems:
+            return format_html('<span class="sdm-ok">{}</span>', _("ready to publish"))
+        return _("%(count)d problem(s)") % {"count": len(problems)}
+
+    @admin.action(description=_("Publish the selected draft (after the linter)"))
+    def publish(self, request, queryset):
+        for version in queryset:
+            try:
+                definition_services.version_publish(version=version, actor=request.user)
+            except ServiceRefused as refused:
+                self.message_user(
+                    request,
+                    format_html(
+                        "{} <ul>{}</ul>",
+                        _("%(version)s was not published:") % {"version": version},
+                        format_html(
+                            "".join("<li>{}</li>" for _ in refused.problems),
+                            *refused.messages,
+                        ),
+                    ),
+                    messages.ERROR,
+                )
+            else:
+                self.message_user(request, _("%(version)s published.") % {"version": version})
+
+    @admin.action(description=_("Clone to a new draft"))
+    def clone_to_draft(self, request, queryset):
+        for version in queryset:
+            clone = definition_services.version_clone(version=version, actor=request.user)
+            self.message_user(
+                request, _("%(version)s cloned to draft %(clone)s.") % {"version": version, "clone": clone}
+            )
+
+    @admin.action(description=_("Retire the selected published version"))
+    def retire(self, request, queryset):
+        for version in queryset:
+            try:
+                definition_services.version_retire(version=version, actor=request.user)
+            except ServiceRefused as refused:
+                self.message_user(request, "; ".join(refused.messages), messages.ERROR)
+            else:
+                self.message_user(request, _("%(version)s retired.") % {"version": version})
+
+    def _export(self, request, queryset, *, fmt: str):
+        if queryset.count() != 1:
+            self.message_user(request, _("Select exactly one version to export."), messages.ERROR)
+            return None
+        from questionnaires.services.interop import version_export
+
+        version = queryset.get()
+        filename, content = version_export(version=version, fmt=fmt)
+        response = HttpResponse(content, content_type="application/json; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+
+    @admin.action(description=_("Export (SDM JSON)"))
+    def export_sdm_json(self, request, queryset):
+        return self._export(request, queryset, fmt="sdm")
+
+    @admin.action(description=_("Export (FHIR R4 Questionnaire)"))
+    def export_fhir(self, request, queryset):
+        return self._export(request, queryset, fmt="fhir")
+
+
+class VersionInline(admin.TabularInline):
+    model = QuestionnaireVersion
+    extra = 0
+    fields = ("number", "title", "status", "published_at")
+    readonly_fields = fields
+    show_change_link = True
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Questionnaire)
+class QuestionnaireAdmin(SimpleHistoryAdmin):
+    list_display = ("slug", "disease", "created_at")
+    search_fields = ("slug",)
+    inlines = [VersionInline]
+
+
+@admin.register(Instrument)
+class InstrumentAdmin(SimpleHistoryAdmin):
+    list_display = ("key", "name")
+    search_fields = ("key", "name")
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ("name",)
+    filter_horizontal = ("members",)
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = ("patient_ref", "questionnaire", "disease", "team", "created_at", "expires_at", "revoked_at")
+    list_filter = ("questionnaire", "disease", "team")
+    search_fields = ("patient_ref",)
+    readonly_fields = ("token_hash", "created_at", "revoked_at", "revoked_by", "created_by")
+
+    def has_add_permission(self, request):
+        # Invitations are created by the invitation service (clinician screen or command),
+        # which is the only place the secret token exists in clear.
+        return False
+
+
+@admin.register(Response)
+class ResponseAdmin(admin.ModelAdmin):
+    list_display = ("pk", "version", "status", "is_preview", "started_at", "submitted_at")
+    list_filter = ("status", "is_preview")
+    exclude = ("answers", "wizard_state")
+    readonly_fields = [f.name for f in Response._meta.fields if f.name not in {"answers", "wizard_state"}]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    list_display = ("at", "action", "actor", "team", "invitation_id_ref", "response_id_ref", "object_repr")
+    list_filter = ("action", "team")
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,473 @@
+"""The condition language behind ``show_if`` (and therapy rules).
+
+A condition is plain data, never code::
+
+    {"all": [{"q": "disease", "op": "eq", "value": "ms"},
+             {"q": "relapses_12m", "op": "gte", "value": 1}]}
+
+A leaf tests one answer: ``{"q": key, "op": op, "value": value}``. Combinators
+are ``{"all": [...]}``, ``{"any": [...]}`` and ``{"not": condition}``. ``None``
+or ``{}`` means "always".
+
+Conditions can arrive in uploaded files, so nothing here trusts its input:
+nesting is capped at ``MAX_DEPTH`` (which also stops a dict that contains
+itself), malformed structure raises ``ConditionError`` and an answer of the
+wrong type simply makes a test false.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from .definition import Condition, Kind, Problem, QuestionDef
+
+EQ = "eq"
+NE = "ne"
+IN = "in"
+NOT_IN = "not_in"
+GT = "gt"
+GTE = "gte"
+LT = "lt"
+LTE = "lte"
+ANSWERED = "answered"
+NOT_ANSWERED = "not_answered"
+CONTAINS = "contains"
+CONTAINS_ANY = "contains_any"
+
+OPERATORS = (
+    EQ,
+    NE,
+    IN,
+    NOT_IN,
+    GT,
+    GTE,
+    LT,
+    LTE,
+    ANSWERED,
+    NOT_ANSWERED,
+    CONTAINS,
+    CONTAINS_ANY,
+)
+COMBINATORS = ("all", "any", "not")
+LEAF_FIELDS = ("q", "op", "value")
+
+PRESENCE_OPS = (ANSWERED, NOT_ANSWERED)  # take no value
+LIST_VALUE_OPS = (IN, NOT_IN, CONTAINS_ANY)  # take a non-empty list
+ORDERING_OPS = (GT, GTE, LT, LTE)
+
+MAX_DEPTH = 32
+
+_CHOICE_OPS = (EQ, NE, IN, NOT_IN, ANSWERED, NOT_ANSWERED)
+_LIST_OPS = (CONTAINS, CONTAINS_ANY, ANSWERED, NOT_ANSWERED)
+_NUMBER_OPS = (EQ, NE, GT, GTE, LT, LTE, IN, NOT_IN, ANSWERED, NOT_ANSWERED)
+
+OPERATORS_BY_KIND: Mapping[str, tuple[str, ...]] = {
+    Kind.SINGLE_CHOICE: _CHOICE_OPS,
+    Kind.YES_NO: _CHOICE_OPS,
+    Kind.MULTIPLE_CHOICE: _LIST_OPS,
+    Kind.RANKING: _LIST_OPS,
+    Kind.INTEGER: _NUMBER_OPS,
+    Kind.DECIMAL: _NUMBER_OPS,
+    Kind.RATING: _NUMBER_OPS,
+    Kind.DATE: (EQ, NE, GT, GTE, LT, LTE, ANSWERED, NOT_ANSWERED),
+    Kind.SHORT_TEXT: _CHOICE_OPS,
+    Kind.LONG_TEXT: _CHOICE_OPS,
+    Kind.REPEAT_GROUP: PRESENCE_OPS,
+    Kind.DISPLAY: (),
+}
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+class ConditionError(ValueError):
+    """A condition is malformed (not a problem with the answers it is tested on)."""
+
+
+# --- values -------------------------------------------------------------------------------
+
+
+def is_answered(value: Any) -> bool:
+    """Whether an answer counts as given: missing, ``None``, ``""`` and ``[]`` do not."""
+    if value is None:
+        return False
+    if isinstance(value, str | list | tuple):
+        return len(value) > 0
+    return True
+
+
+def as_number(value: Any) -> Decimal | None:
+    """The value as a finite Decimal, or None when it is not a number.
+
+    ``bool`` is an ``int`` subclass in Python but a yes/no answer is not a number.
+    Floats go through ``repr`` so that ``0.1`` means the decimal 0.1 a person typed.
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float):
+        number = Decimal(repr(value))
+    elif isinstance(value, Decimal):
+        number = value
+    else:
+        return None
+    # NaN and infinities would raise on ordering comparisons; they are no answer.
+    return number if number.is_finite() else None
+
+
+def as_date(value: Any) -> date | None:
+    """The value as a date when it is a ``date`` or an ISO ``YYYY-MM-DD`` string."""
+    if isinstance(value, datetime):
+        return None  # answers are dates, never timestamps
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:  # e.g. 2024-02-30
+            return None
+    return None
+
+
+def _comparable(answer: Any, value: Any) -> tuple[Any, Any] | None:
+    """Both sides in one comparable type, or None when the types do not match."""
+    answer_number, value_number = as_number(answer), as_number(value)
+    if answer_number is not None or value_number is not None:
+        if answer_number is None or value_number is None:
+            return None
+        return answer_number, value_number
+    if isinstance(answer, bool) or isinstance(value, bool):
+        return (answer, value) if isinstance(answer, bool) and isinstance(value, bool) else None
+    answer_date, value_date = as_date(answer), as_date(value)
+    if answer_date is not None and value_date is not None:
+        return answer_date, value_date
+    if isinstance(answer, str) and isinstance(value, str):
+        return answer, value
+    return None
+
+
+def _equals(answer: Any, value: Any) -> bool | None:
+    """True or False when the two are comparable, None when their types do not match."""
+    pair = _comparable(answer, value)
+    return None if pair is None else pair[0] == pair[1]
+
+
+def _ordered(op: str, answer: Any, value: Any) -> bool:
+    """gt/gte/lt/lte: defined for numbers and dates only."""
+    pair = _comparable(answer, value)
+    if pair is None or not isinstance(pair[0], Decimal | date):
+        return False
+    left, right = pair
+    if op == GT:
+        return left > right
+    if op == GTE:
+        return left >= right
+    if op == LT:
+        return left < right
+    return left <= right
+
+
+# --- structure ----------------------------------------------------------------------------
+
+
+def _combinator(node: Mapping[str, Any]) -> str | None:
+    """The node's combinator, None for a leaf; ConditionError when it is ambiguous."""
+    present = [name for name in COMBINATORS if name in node]
+    if not present:
+        return None
+    if len(present) > 1 or any(name in node for name in LEAF_FIELDS) or len(node) != 1:
+        raise ConditionError(f"a condition must have exactly one of all, any, not; got {node!r}")
+    return present[0]
+
+
+def _children(node: Mapping[str, Any], combinator: str) -> Sequence[Any]:
+    inner = node[combinator]
+    if combinator == "not":
+        return (inner,)
+    if not isinstance(inner, list | tuple) or not inner:
+        raise ConditionError(f"'{combinator}' needs a non-empty list of conditions")
+    return inner
+
+
+def _leaf_parts(node: Mapping[str, Any]) -> tuple[str, str, Any]:
+    """(question key, operator, value) of a leaf; ConditionError when it is malformed."""
+    unknown = [name for name in node if name not in LEAF_FIELDS]
+    if unknown:
+        raise ConditionError(f"unknown condition field {unknown[0]!r}")
+    key, op = node.get("q"), node.get("op")
+    if not isinstance(key, str) or not key:
+        raise ConditionError("a condition test needs a question key 'q'")
+    if op not in OPERATORS:
+        raise ConditionError(f"unknown operator {op!r}")
+    if op in PRESENCE_OPS:
+        return key, op, None
+    if "value" not in node:
+        raise ConditionError(f"operator '{op}' needs a value")
+    value = node["value"]
+    if op in LIST_VALUE_OPS and not isinstance(value, list | tuple):
+        raise ConditionError(f"operator '{op}' needs a list value")
+    return key, op, value
+
+
+def _as_node(condition: Any, depth: int) -> Mapping[str, Any]:
+    if depth > MAX_DEPTH:
+        raise ConditionError(f"conditions may nest at most {MAX_DEPTH} levels deep")
+    if not isinstance(condition, Mapping):
+        raise ConditionError(f"a condition must be an object, not {type(condition).__name__}")
+    return condition
+
+
+# --- evaluation ---------------------------------------------------------------------------
+
+
+def evaluate(condition: Condition | None, answers: Mapping[str, Any]) -> bool:
+    """Whether ``condition`` holds for ``answers`` (question key → answer).
+
+    Raises ConditionError for a malformed condition; the answers can never make it
+    raise. ``all`` and ``any`` stop at the first deciding part, so a malformed part
+    after it goes unnoticed here: ``validate`` is the place to find those.
+    """
+    if condition is None:
+        return True
+    return _evaluate(condition, answers, depth=1)
+
+
+def _evaluate(condition: Any, answers: Mapping[str, Any], depth: int) -> bool:
+    node = _as_node(condition, depth)
+    if not node:
+        return True
+    combinator = _combinator(node)
+    if combinator is None:
+        return _test(*_leaf_parts(node), answers)
+    parts = _children(node, combinator)
+    if combinator == "not":
+        return not _evaluate(parts[0], answers, depth + 1)
+    if combinator == "all":
+        return all(_evaluate(part, answers, depth + 1) for part in parts)
+    return any(_evaluate(part, answers, depth + 1) for part in parts)
+
+
+def _test(key: str, op: str, value: Any, answers: Mapping[str, Any]) -> bool:
+    answer = answers.get(key)
+    if op == ANSWERED:
+        return is_answered(answer)
+    if op == NOT_ANSWERED:
+        return not is_answered(answer)
+    if not is_answered(answer):
+        return False  # "ne" and "not_in" included: no answer is no evidence
+    if op == EQ:
+        return _equals(answer, value) is True
+    if op == NE:
+        return _equals(answer, value) is False
+    if op == IN:
+        return any(_equals(answer, item) is True for item in value)
+    if op == NOT_IN:
+        return all(_equals(answer, item) is False for item in value)
+    if op in ORDERING_OPS:
+        return _ordered(op, answer, value)
+    if not isinstance(answer, list | tuple):
+        return False
+    if op == CONTAINS:
+        return any(_equals(item, value) is True for item in answer)
+    # contains_any
+    return any(_equals(item, wanted) is True for item in answer for wanted in value)
+
+
+def referenced_keys(condition: Condition | None) -> frozenset[str]:
+    """Every question key the condition tests. Raises ConditionError when malformed."""
+    return frozenset(key for key, _, _ in _iter_leaves(condition))
+
+
+def _iter_leaves(condition: Condition | None) -> Iterator[tuple[str, str, Any]]:
+    if condition is None:
+        return
+    pending: list[tuple[Any, int]] = [(condition, 1)]
+    while pending:
+        current, depth = pending.pop()
+        node = _as_node(current, depth)
+        if not node:
+            continue
+        combinator = _combinator(node)
+        if combinator is None:
+            yield _leaf_parts(node)
+        else:
+            pending.extend((part, depth + 1) for part in _children(node, combinator))
+
+
+# --- validation ---------------------------------------------------------------------------
+
+
+def validate(
+    condition: Condition | None,
+    *,
+    path: str,
+    earlier: Mapping[str, QuestionDef],
+    all_keys: Collection[str],
+    self_key: str | None = None,
+    row_only_keys: Collection[str] = (),
+) -> list[Problem]:
+    """Every problem with ``condition``, each with its path (``path`` is the condition's own).
+
+    ``earlier`` holds the questions the condition may use; ``all_keys`` every key in
+    the version, so a reference to a later question reads differently from a typo.
+    ``row_only_keys`` are repeat-group children this condition cannot see (their
+    answers live inside rows of another group).
+    """
+    if condition is None:
+        return []
+    checker = _Validator(earlier, all_keys, self_key, row_only_keys)
+    checker.check(condition, path, depth=1)
+    return checker.problems
+
+
+class _Validator:
+    def __init__(
+        self,
+        earlier: Mapping[str, QuestionDef],
+        all_keys: Collection[str],
+        self_key: str | None,
+        row_only_keys: Collection[str],
+    ) -> None:
+        self.earlier = earlier
+        self.all_keys = all_keys
+        self.self_key = self_key
+        self.row_only_keys = row_only_keys
+        self.problems: list[Problem] = []
+
+    def report(self, path: str, message: str) -> None:
+        self.problems.append(Problem(path, message))
+
+    def check(self, condition: Any, path: str, depth: int) -> None:
+        if depth > MAX_DEPTH:
+            self.report(path, f"conditions may nest at most {MAX_DEPTH} levels deep")
+            return
+        if not isinstance(condition, Mapping):
+            self.report(path, "a condition must be an object")
+            return
+        if not condition:
+            return
+        present = [name for name in COMBINATORS if name in condition]
+        if not present:
+            self.check_leaf(condition, path)
+            return
+        extra = [name for name in condition if name not in present]
+        if len(present) > 1 or extra:
+            names = ", ".join(f"'{name}'" for name in [*present, *extra])
+            self.report(
+                path,
+                f"a condition has {names}; use exactly one of 'all', 'any', 'not' "
+                "or a single test with 'q' and 'op'",
+            )
+            return
+        combinator = present[0]
+        inner = condition[combinator]
+        if combinator == "not":
+            self.check(inner, f"{path}.not", depth + 1)
+            return
+        if not isinstance(inner, list | tuple) or not inner:
+            self.report(f"{path}.{combinator}", f"'{combinator}' needs a non-empty list")
+            return
+        for index, part in enumerate(inner):
+            self.check(part, f"{path}.{combinator}[{index}]", depth + 1)
+
+    def check_leaf(self, leaf: Mapping[str, Any], path: str) -> None:
+        for name in leaf:
+            if name not in LEAF_FIELDS:
+                self.report(path, f"unknown condition field '{name}'")
+        key, op = leaf.get("q"), leaf.get("op")
+        if not isinstance(key, str) or not key:
+            self.report(path, "a condition test needs a question key 'q'")
+            return
+        if op not in OPERATORS:
+            self.report(path, f"unknown operator {_quote(op)}; use one of {', '.join(OPERATORS)}")
+            return
+        question = self.reachable_question(key, path)
+        if op in PRESENCE_OPS:
+            value = None  # ignored by these operators
+        elif "value" not in leaf:
+            self.report(path, f"operator '{op}' needs a value")
+            return
+        else:
+            value = leaf["value"]
+            if op in LIST_VALUE_OPS and (not isinstance(value, list | tuple) or not value):
+                self.report(f"{path}.value", f"operator '{op}' needs a non-empty list of values")
+                return
+        if question is None or question.kind not in OPERATORS_BY_KIND:
+            return  # already reported, or the question's unknown kind is the linter's to report
+        allowed = OPERATORS_BY_KIND[question.kind]
+        if not allowed:
+            self.report(path, f"question '{key}' only shows text and has no answer to test")
+            return
+        if op not in allowed:
+            self.report(
+                path,
+                f"operator '{op}' does not fit question '{key}' ({question.kind}); "
+                f"use one of {', '.join(allowed)}",
+            )
+            return
+        if op not in PRESENCE_OPS:
+            items = value if op in LIST_VALUE_OPS else [value]
+            for item in items:
+                problem = _value_problem(question, item)
+                if problem:
+                    self.report(f"{path}.value", problem)
+
+    def reachable_question(self, key: str, path: str) -> QuestionDef | None:
+        """The referenced question when the condition may use it; otherwise report why not."""
+        if key == self.self_key:
+            self.report(path, f"question '{key}' refers to itself")
+        elif key in self.earlier:
+            return self.earlier[key]
+        elif key in self.row_only_keys:
+            self.report(
+                path,
+                f"refers to question '{key}', which belongs to a repeat group; "
+                "only later questions in the same row may use it",
+            )
+        elif key in self.all_keys:
+            self.report(
+                path,
+                f"refers to question '{key}', which comes later; "
+                "conditions may only use earlier answers",
+            )
+        else:
+            self.report(path, f"unknown question '{key}'")
+        return None
+
+
+def _value_problem(question: QuestionDef, value: Any) -> str | None:
+    """Why ``value`` cannot be compared with answers to ``question``, or None when it can."""
+    key, kind = question.key, question.kind
+    if kind in Kind.WITH_CHOICES:
+        offered = [choice.value for choice in question.choices]
+        if value not in offered:
+            return f"{_quote(value)} is not one of the choices of question '{key}'"
+    elif kind == Kind.YES_NO:
+        if not isinstance(value, bool):
+            return f"question '{key}' is yes/no; compare it with true or false, not {_quote(value)}"
+    elif kind in Kind.NUMERIC:
+        if as_number(value) is None:
+            return f"question '{key}' takes a number; {_quote(value)} is not one"
+    elif kind == Kind.DATE:
+        if as_date(value) is None:
+            return (
+                f"question '{key}' takes a date; {_quote(value)} is not a date written YYYY-MM-DD"
+            )
+    elif kind in Kind.TEXTUAL and not isinstance(value, str):
+        return f"question '{key}' takes text; {_quote(value)} is not text"
+    return None
+
+
+def _quote(value: Any) -> str:
+    """A value as an author wrote it in JSON: strings quoted, true/false/null bare."""
+    if isinstance(value, str):
+        return f"'{value}'"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    return str(value)

@@ -1,0 +1,23 @@
+"""Change history (django-simple-history) for everything a content admin edits."""
+
+from simple_history import register
+
+HISTORY_MODELS = (
+    "Questionnaire",
+    "QuestionnaireVersion",
+    "Instrument",
+    "Step",
+    "Question",
+    "Choice",
+    "Scale",
+    "ScaleBand",
+)
+
+
+def register_history() -> None:
+    from django.apps import apps
+
+    for name in HISTORY_MODELS:
+        model = apps.get_model("questionnaires", name)
+        if not hasattr(model, "history"):
+            register(model, app="questionnaires")

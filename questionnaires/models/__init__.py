@@ -1,0 +1,46 @@
+from questionnaires.models.audit import AuditAction, AuditEvent
+from questionnaires.models.definition import (
+    Choice,
+    Disease,
+    Instrument,
+    Question,
+    QuestionKind,
+    Questionnaire,
+    QuestionnaireVersion,
+    Scale,
+    ScaleBand,
+    Step,
+    VersionLockedError,
+    VersionStatus,
+)
+from questionnaires.models.response import (
+    Invitation,
+    Response,
+    ResponseStatus,
+    Result,
+    SummaryDocument,
+    Team,
+)
+
+__all__ = [
+    "AuditAction",
+    "AuditEvent",
+    "Choice",
+    "Disease",
+    "Instrument",
+    "Invitation",
+    "Question",
+    "QuestionKind",
+    "Questionnaire",
+    "QuestionnaireVersion",
+    "Response",
+    "ResponseStatus",
+    "Result",
+    "Scale",
+    "ScaleBand",
+    "Step",
+    "SummaryDocument",
+    "Team",
+    "VersionLockedError",
+    "VersionStatus",
+]

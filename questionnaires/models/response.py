@@ -1,0 +1,238 @@
+"""Invitations, responses and their frozen results.
+
+A patient has no account: an ``Invitation`` carries a long random token (only its
+SHA-256 hash is stored) and leads to exactly one ``Response``, pinned forever to the
+questionnaire version that was published when it started. Answers live in the
+database, never in a cookie or the session.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from questionnaires.models.definition import Disease, Questionnaire, QuestionnaireVersion
+
+
+def hash_token(token: str) -> str:
+    """The stored form of an invitation token (a fast hash is right: tokens have 256 bits)."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+class Team(models.Model):
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="sdm_teams", blank=True, verbose_name=_("members")
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class InvitationStatus(models.TextChoices):
+    INVITED = "invited", _("Invited")
+    IN_PROGRESS = "in_progress", _("In progress")
+    SUBMITTED = "submitted", _("Submitted")
+    REVIEWED = "reviewed", _("Reviewed")
+    EXPIRED = "expired", _("Expired")
+    REVOKED = "revoked", _("Revoked")
+
+
+class Invitation(models.Model):
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    patient_ref = models.CharField(
+        _("patient reference"),
+        max_length=64,
+        help_text=_("A pseudonymous reference the clinic can match, never a name."),
+    )
+    team = models.ForeignKey(
+        Team, on_delete=models.PROTECT, null=True, blank=True, related_name="invitations"
+    )
+    questionnaire = models.ForeignKey(
+        Questionnaire, on_delete=models.PROTECT, related_name="invitations"
+    )
+    disease = models.CharField(_("condition"), max_length=32, choices=Disease.choices, blank=True)
+    language = models.CharField(
+        _("language"), max_length=16, choices=settings.LANGUAGES, default="en"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires"))
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        indexes = [
+            models.Index(fields=["team", "-created_at"], name="invitation_team_created"),
+            models.Index(fields=["team", "patient_ref"], name="invitation_team_ref"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.patient_ref} ({self.questionnaire.slug})"
+
+    def matches(self, token: str) -> bool:
+        return hmac.compare_digest(self.token_hash, hash_token(token))
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+    def is_expired(self, now=None) -> bool:
+        return (now or timezone.now()) >= self.expires_at
+
+
+class ResponseStatus(models.TextChoices):
+    IN_PROGRESS = "in_progress", _("In progress")
+    SUBMITTED = "submitted", _("Submitted")
+
+
+class Response(models.Model):
+    invitation = models.OneToOneField(
+        Invitation, on_delete=models.PROTECT, null=True, blank=True, related_name="response"
+    )
+    version = models.ForeignKey(
+        QuestionnaireVersion, on_delete=models.PROTECT, related_name="responses"
+    )
+    is_preview = models.BooleanField(
+        _("admin preview"),
+        default=False,
+        help_text=_("Preview walks by content admins; never counted as real responses."),
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=ResponseStatus.choices, default=ResponseStatus.IN_PROGRESS
+    )
+    language = models.CharField(_("language"), max_length=16, default="en")
+    # Validated answers by question key, JSON-safe (decimals as strings, dates ISO).
+    answers = models.JSONField(_("answers"), default=dict, blank=True)
+    # What the wizard's storage keeps: raw step data, the current step, extra data.
+    wizard_state = models.JSONField(default=dict, blank=True)
+    # Optimistic lock: bumped on every save, so two tabs cannot silently overwrite.
+    revision = models.PositiveIntegerField(default=0)
+    started_at = models.DateTimeField(_("started"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+    reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-started_at"]
+        verbose_name = _("response")
+        verbose_name_plural = _("responses")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="submitted") | Q(submitted_at__isnull=False),
+                name="submitted_response_has_submitted_at",
+            ),
+            models.CheckConstraint(
+                condition=Q(is_preview=True) | Q(invitation__isnull=False),
+                name="real_response_has_invitation",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "-submitted_at"], name="response_status")]
+
+    def __str__(self) -> str:
+        return f"Response {self.pk} ({self.status})"
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.status == ResponseStatus.SUBMITTED
+
+
+class Result(models.Model):
+    """The frozen outcome of a submitted response: never changes once written."""
+
+    response = models.OneToOneField(Response, on_delete=models.CASCADE, related_name="result")
+    engine_version = models.CharField(max_length=32)
+    definition_hash = models.CharField(max_length=64)
+    profile_versions = models.JSONField(default=dict)
+    scores = models.JSONField(default=list)
+    weighing = models.JSONField(default=dict)
+    snapshot_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("result")
+        verbose_name_plural = _("results")
+
+    def __str__(self) -> str:
+        return f"Result of response {self.response_id}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and type(self).objects.filter(pk=self.pk).exists():
+            raise ValueError("A result is a frozen snapshot and cannot change.")
+        super().save(*args, **kwargs)
+
+
+class SummaryStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting to render")
+    RENDERING = "rendering", _("Rendering")
+    READY = "ready", _("Ready")
+    FAILED = "failed", _("Failed")
+
+
+class SummaryAudience(models.TextChoices):
+    CLINICIAN = "clinician", _("Clinician")
+    PATIENT = "patient", _("Patient")
+
+
+class SummaryDocument(models.Model):
+    """Stored PDF bytes keyed by the result snapshot, audience, language and template version."""
+
+    result = models.ForeignKey(Result, on_delete=models.CASCADE, related_name="documents")
+    audience = models.CharField(max_length=16, choices=SummaryAudience.choices)
+    language = models.CharField(max_length=16)
+    template_version = models.CharField(max_length=32)
+    status = models.CharField(
+        max_length=16, choices=SummaryStatus.choices, default=SummaryStatus.PENDING
+    )
+    pdf = models.BinaryField(null=True, blank=True, editable=False)
+    pages = models.PositiveSmallIntegerField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    rendered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("summary document")
+        verbose_name_plural = _("summary documents")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["result", "audience", "language", "template_version"],
+                name="one_document_per_snapshot_and_template",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.audience} summary ({self.language}, {self.status})"

@@ -1,0 +1,69 @@
+"""Import and export services for questionnaire files (our JSON format and FHIR R4)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from questionnaires.interop import sdm_json
+from questionnaires.models import QuestionnaireVersion
+from questionnaires.services import definitions as definition_services
+from questionnaires.services.errors import ServiceRefused
+
+
+@dataclass(frozen=True)
+class ImportOutcome:
+    version: QuestionnaireVersion
+    notes: tuple  # FHIR features that could not be mapped (empty for our own format)
+
+
+@transaction.atomic
+def questionnaire_import(
+    *, data: bytes, fmt: str, publish: bool = False, actor=None
+) -> ImportOutcome:
+    """Import one file as a new draft (optionally published); all or nothing."""
+    notes: tuple = ()
+    if fmt == "sdm":
+        try:
+            definition = sdm_json.load_bytes(data)
+        except sdm_json.ImportRefused as refused:
+            raise ServiceRefused(refused.problems) from refused
+    elif fmt == "fhir":
+        from questionnaires.interop import fhir_questionnaire
+
+        try:
+            imported = fhir_questionnaire.import_fhir(data)
+        except sdm_json.ImportRefused as refused:
+            raise ServiceRefused(refused.problems) from refused
+        definition, notes = imported.definition, tuple(imported.report)
+    else:
+        raise ServiceRefused([f"Unknown format '{fmt}': use sdm or fhir."])
+    version = definition_services.version_create_from_definition(definition=definition, actor=actor)
+    if publish:
+        version = definition_services.version_publish(version=version, actor=actor)
+    return ImportOutcome(version=version, notes=notes)
+
+
+def version_export(*, version: QuestionnaireVersion, fmt: str) -> tuple[str, str]:
+    """(file name, file text) of one version in our format or as FHIR R4."""
+    definition = definition_services.definition_for_version(version)
+    stem = f"{version.questionnaire.slug}-v{version.number}"
+    if fmt == "sdm":
+        return f"{stem}.sdm.json", sdm_json.dumps(definition)
+    if fmt == "fhir":
+        import json
+
+        from questionnaires.interop import fhir_questionnaire
+
+        resource = fhir_questionnaire.export_fhir(
+            definition, version_number=version.number, status=_fhir_status(version)
+        )
+        if isinstance(resource, tuple):  # (resource, notes)
+            resource = resource[0]
+        return f"{stem}.fhir.json", json.dumps(resource, ensure_ascii=False, indent=2) + "\n"
+    raise ServiceRefused([f"Unknown format '{fmt}': use sdm or fhir."])
+
+
+def _fhir_status(version: QuestionnaireVersion) -> str:
+    return {"draft": "draft", "published": "active", "retired": "retired"}[version.status]
