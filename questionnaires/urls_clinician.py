@@ -1,0 +1,4 @@
+"""Clinician URLs (owned by the clinician-workspace work)."""
+
+app_name = "clinician"
+urlpatterns: list = []

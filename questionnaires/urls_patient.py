@@ -1,0 +1,4 @@
+"""Patient URLs (owned by the patient-journey work)."""
+
+app_name = "patient"
+urlpatterns: list = []
