@@ -179,8 +179,9 @@ def _combinator(node: Mapping[str, Any]) -> str | None:
     present = [name for name in COMBINATORS if name in node]
     if not present:
         return None
-    if len(present) > 1 or any(name in node for name in LEAF_FIELDS) or len(node) != 1:
-        raise ConditionError(f"a condition must have exactly one of all, any, not; got {node!r}")
+    if len(node) != 1:  # two combinators, or a combinator mixed with test fields
+        names = ", ".join(repr(name) for name in node)
+        raise ConditionError(f"a condition must be exactly one of all, any, not; got {names}")
     return present[0]
 
 

@@ -370,7 +370,10 @@ class _StructureLinter:
                 bounds.append(None)
                 continue
             bounds.append((lower, upper))
-            if lower >= upper:
+            # The last band includes its upper bound, so it alone may hold a single score
+            # (SURE: 0-3 is decisional conflict, exactly 4 is not).
+            is_last = index == len(scale.bands) - 1
+            if lower > upper or (lower == upper and not is_last):
                 self.report(
                     band_path,
                     f"the band runs from {_format(lower)} to {_format(upper)}; "
