@@ -27,3 +27,12 @@ def version_for(slug: str, number: int | None) -> QuestionnaireVersion:
     if version is None:
         raise CommandError(f"'{slug}' has no versions.")
     return version
+
+
+class VersionOptionMixin:
+    """Lets a command take ``--version N`` (a questionnaire version) instead of Django's
+    built-in ``--version`` (the Django version), which other tools' interfaces require."""
+
+    def create_parser(self, prog_name, subcommand, **kwargs):
+        kwargs.setdefault("conflict_handler", "resolve")
+        return super().create_parser(prog_name, subcommand, **kwargs)

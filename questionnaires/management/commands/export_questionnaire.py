@@ -4,11 +4,11 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand
 
-from questionnaires.management.commands._helpers import version_for
+from questionnaires.management.commands._helpers import VersionOptionMixin, version_for
 from questionnaires.services.interop import version_export
 
 
-class Command(BaseCommand):
+class Command(VersionOptionMixin, BaseCommand):
     help = "Export one questionnaire version in our JSON format or as a FHIR R4 Questionnaire."
 
     def add_arguments(self, parser):

@@ -24,11 +24,13 @@ class Command(BaseCommand):
         file = Path(path)
         if not file.is_file():
             raise CommandError(f"{path}: no such file.")
-        if file.stat().st_size > MAX_IMPORT_BYTES:
-            raise CommandError(
-                f"{path}: the file is {file.stat().st_size} bytes; the limit is "
-                f"{MAX_IMPORT_BYTES} bytes."
+        size = file.stat().st_size
+        if size > MAX_IMPORT_BYTES:
+            # Checked before reading, so a huge upload never sits in memory.
+            self.stderr.write(
+                f"{path}: the file is {size:,} bytes; the limit is {MAX_IMPORT_BYTES:,} bytes"
             )
+            raise CommandError(f"{path}: not imported (1 problem(s)); nothing was written.")
         data = file.read_bytes()
         fmt = format or _guess_format(data)
         try:

@@ -4,11 +4,11 @@ import sys
 
 from django.core.management.base import BaseCommand
 
-from questionnaires.management.commands._helpers import version_for
+from questionnaires.management.commands._helpers import VersionOptionMixin, version_for
 from questionnaires.services.definitions import version_lint
 
 
-class Command(BaseCommand):
+class Command(VersionOptionMixin, BaseCommand):
     help = "Run the definition linter; exit 1 and list the problems when there are any."
 
     def add_arguments(self, parser):
