@@ -1,0 +1,901 @@
+"""The shipped therapy profiles and rules (``questionnaires/content/therapies``).
+
+The two files are read with plain ``json``, so these checks do not depend on the loader.
+The checks against the research facts (``therapy_facts.json``) run only where that file
+exists: it lives outside the repository. The derivation rules tested here are the ones
+written down in ``questionnaires/content/therapies/README.md``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import re
+from collections.abc import Iterator, Mapping
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from questionnaires.engine import conditions
+from questionnaires.engine import weighing as engine
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+CONTENT_DIR = REPO_ROOT / "questionnaires/content/therapies"
+DEMO_FILE = REPO_ROOT / "questionnaires/content/questionnaires/treatment-discussion.json"
+FACTS_FILE = Path("/work/shared/content/therapy_facts.json")
+
+LANGUAGES = ("en", "zh-hans")
+CJK = re.compile(r"[\u4e00-\u9fff]")
+SLUG = re.compile(r"[a-z][a-z0-9_]{0,63}")
+DISEASES = ("psoriasis", "atopic_dermatitis", "multiple_sclerosis", "sle", "vitiligo")
+STATUS_QUO = "no_change"
+
+FAMILIES = frozenset(
+    {
+        "monoclonal_antibody",
+        "stem_cell",
+        "immunoglobulin",
+        "small_molecule",
+        "conventional_systemic",
+        "topical",
+        "phototherapy",
+        "injectable_immunomodulator",
+        "status_quo",
+    }
+)
+TARGET_CLASSES = frozenset(
+    {
+        "TNF",
+        "IL-17",
+        "IL-23",
+        "IL-12/23",
+        "IL-4/13",
+        "IL-13",
+        "alpha4-integrin",
+        "CD20",
+        "CD52",
+        "BAFF",
+        "IFNAR",
+        "JAK",
+        "TYK2",
+        "PDE4",
+        "S1P",
+        "DHODH",
+        "",
+    }
+)
+SEVERITY_GATES = ("any", "moderate_to_severe")
+HARM_BANDS = frozenset({Decimal("0.1"), Decimal(1), Decimal(10), Decimal(50)})
+CERTAINTY_SCORE = {"very_low": 1, "low": 2, "moderate": 3, "high": 4}
+TIER_VALUE = {"high": 3, "moderate": 2, "low": 1, "uncertain": 1, "n/a": 0}
+FACTS_STATUS = {
+    "approved": "approved",
+    "approved_eu": "approved_some_regions",
+    "approved_us": "approved_some_regions",
+    "off_label": "off_label",
+    "experimental": "experimental",
+    "standard_care": "standard_care",
+    "not_recommended": "not_recommended",
+    "avoid": "not_recommended",
+}
+
+TEXT_FIELDS = (
+    "name",
+    "schedule",
+    "what_it_is",
+    "how_taken",
+    "benefits",
+    "downsides",
+    "living_with",
+    "pregnancy",
+)
+LIST_FIELDS = ("common_side_effects", "serious_risks", "monitoring")
+
+# Named in the brief and in therapy_facts.md: these must read as experimental or not recommended.
+EXPERIMENTAL = {
+    ("ahsct", "sle"),
+    ("msc", "sle"),
+    ("ivig", "vitiligo"),
+    ("upadacitinib", "vitiligo"),
+}
+NOT_RECOMMENDED = {
+    ("adalimumab", "multiple_sclerosis"),
+    ("ustekinumab", "sle"),
+    ("apremilast", "vitiligo"),
+    ("systemic_glucocorticoids", "atopic_dermatitis"),
+}
+# therapy_facts.md note 5: the only onset figures checked against a source.
+VERIFIED_ONSET = {
+    ("ixekizumab", "psoriasis"),
+    ("deucravacitinib", "psoriasis"),
+    ("upadacitinib", "atopic_dermatitis"),
+    ("abrocitinib", "atopic_dermatitis"),
+    ("cyclosporine", "atopic_dermatitis"),
+    ("anifrolumab", "sle"),
+    ("ruxolitinib_cream", "vitiligo"),
+    ("topical_calcineurin_inhibitors", "vitiligo"),
+}
+# Disease-specific onset ranges given in the tables of therapy_facts.md (the JSON has one range
+# per therapy).
+DISEASE_SPECIFIC_ONSET = {
+    ("cyclosporine", "atopic_dermatitis"): [1, 2],
+    ("methotrexate", "atopic_dermatitis"): [8, 12],
+    ("nb_uvb", "vitiligo"): [8, 12],
+    ("topical_calcineurin_inhibitors", "vitiligo"): [8, 26],
+}
+# therapy_facts.md note 4, "heavy monitoring" and "light monitoring".
+HEAVY_MONITORING = {
+    "alemtuzumab",
+    "natalizumab",
+    "ahsct",
+    "cyclosporine",
+    "methotrexate",
+    "teriflunomide",
+    "fingolimod",
+}
+LIGHT_MONITORING = {
+    "secukinumab",
+    "ixekizumab",
+    "guselkumab",
+    "risankizumab",
+    "dupilumab",
+    "glatiramer_acetate",
+    "topical_corticosteroids",
+    "topical_calcineurin_inhibitors",
+    "topical_vitamin_d_analogues",
+}
+# Self-injection at least weekly (README, convenience): the only injections scored 2.
+FREQUENT_INJECTIONS = {"interferon_beta", "glatiramer_acetate"}
+
+# The answer keys rule conditions may use, with the operators that fit each kind.
+YES_NO_KEYS = frozenset(
+    {
+        "safety_pregnancy",
+        "safety_breastfeeding",
+        "safety_infection",
+        "safety_tb",
+        "safety_hepatitis_b",
+        "safety_cancer",
+        "safety_live_vaccine",
+        "safety_heart_failure",
+        "safety_ibd",
+        "safety_demyelinating",
+        "safety_smoker",
+        "safety_cardiovascular",
+    }
+)
+SEVERITIES = ("none", "mild", "moderate", "severe")
+CHOICE_KEYS: dict[str, tuple[str, ...]] = {
+    "condition": DISEASES,
+    "safety_jcv": ("positive", "negative", "not_known"),
+    **{f"scale.activity_{disease}.severity": SEVERITIES for disease in DISEASES},
+}
+INTEGER_KEYS = frozenset({"age"})
+PRESENCE = {"answered", "not_answered"}
+YES_NO_OPS = {"eq", "ne"} | PRESENCE
+CHOICE_OPS = {"eq", "ne", "in", "not_in"} | PRESENCE
+INTEGER_OPS = {"eq", "ne", "gt", "gte", "lt", "lte", "in", "not_in"} | PRESENCE
+
+
+# --- loading ------------------------------------------------------------------------------
+
+
+@cache
+def therapies_doc() -> dict[str, Any]:
+    return json.loads((CONTENT_DIR / "therapies.json").read_text(encoding="utf-8"))
+
+
+@cache
+def rules_doc() -> dict[str, Any]:
+    return json.loads((CONTENT_DIR / "rules.json").read_text(encoding="utf-8"))
+
+
+def therapies() -> list[dict[str, Any]]:
+    return therapies_doc()["therapies"]
+
+
+def therapy_map() -> dict[str, dict[str, Any]]:
+    return {entry["slug"]: entry for entry in therapies()}
+
+
+def rules() -> list[dict[str, Any]]:
+    return rules_doc()["rules"]
+
+
+def indications() -> Iterator[tuple[dict[str, Any], str, dict[str, Any]]]:
+    for therapy in therapies():
+        for disease, indication in therapy["indications"].items():
+            yield therapy, disease, indication
+
+
+@pytest.fixture(scope="module")
+def facts() -> dict[str, dict[str, Any]]:
+    if not FACTS_FILE.exists():
+        pytest.skip("therapy_facts.json (research notes outside the repository) is absent")
+    return {entry["slug"]: entry for entry in json.loads(FACTS_FILE.read_text(encoding="utf-8"))}
+
+
+def facts_address(raw: str) -> str:
+    """A facts reference is an address, sometimes followed by a note; doi: becomes doi.org."""
+    token = raw.split()[0]
+    return "https://doi.org/" + token[len("doi:") :] if token.startswith("doi:") else token
+
+
+def midpoint(onset: list[int]) -> Decimal:
+    return (Decimal(onset[0]) + Decimal(onset[1])) / 2
+
+
+def number(value: Any) -> Decimal:
+    assert isinstance(value, int | float) and not isinstance(value, bool), value
+    return Decimal(str(value))
+
+
+def demo_questions() -> dict[str, dict[str, Any]]:
+    document = json.loads(DEMO_FILE.read_text(encoding="utf-8"))
+    found = {}
+    for step in document["steps"]:
+        for question in step["questions"]:
+            found[question["key"]] = question
+    return found
+
+
+# --- the therapies document ---------------------------------------------------------------
+
+
+def test_document_header() -> None:
+    document = therapies_doc()
+    assert document["format"] == "sdm-therapies"
+    assert document["format_version"] == 1
+    datetime.date.fromisoformat(document["reviewed"])
+
+
+def test_criteria_are_the_engines_seven_with_the_same_direction() -> None:
+    criteria = therapies_doc()["criteria"]
+    assert [(c["key"], c["better"]) for c in criteria] == [
+        (c.key, c.better) for c in engine.DEFAULT_CRITERIA
+    ]
+
+
+def test_every_therapy_of_the_demo_questionnaire_has_a_profile_and_no_change_exists() -> None:
+    # The questionnaire's "prior therapy" choices are the 40 therapy codes (plus "other").
+    offered = {c["value"] for c in demo_questions()["current_treatment"]["choices"]}
+    assert set(therapy_map()) == (offered - {"none", "other"}) | {STATUS_QUO}
+    assert len(therapies()) == len(therapy_map()) == 41
+
+
+def test_every_facts_therapy_is_present(facts: dict[str, dict[str, Any]]) -> None:
+    assert set(therapy_map()) == set(facts) | {STATUS_QUO}
+
+
+def test_diseases_match_the_facts(facts: dict[str, dict[str, Any]]) -> None:
+    for slug, therapy in therapy_map().items():
+        expected = set(DISEASES) if slug == STATUS_QUO else set(facts[slug]["diseases"])
+        assert set(therapy["indications"]) == expected, slug
+
+
+def test_vocabularies() -> None:
+    for therapy in therapies():
+        slug = therapy["slug"]
+        assert SLUG.fullmatch(slug), slug
+        assert therapy["family"] in FAMILIES, slug
+        assert (therapy["family"] == "status_quo") == (slug == STATUS_QUO), slug
+        assert therapy["target_class"] in TARGET_CLASSES, slug
+        assert set(therapy["routes"]) <= set(engine.Route.ALL), slug
+        assert therapy["routes"] or slug == STATUS_QUO, slug
+        onset = therapy["onset_weeks"]
+        assert onset is None or (len(onset) == 2 and 0 <= onset[0] <= onset[1]), slug
+    for therapy, disease, indication in indications():
+        where = (therapy["slug"], disease)
+        assert disease in DISEASES, where
+        assert indication["status"] in engine.Status.ALL, where
+        assert indication["certainty"] in engine.Certainty.ALL, where
+        assert indication["severity"] in SEVERITY_GATES, where
+
+
+def test_status_follows_the_facts(facts: dict[str, dict[str, Any]]) -> None:
+    for therapy, disease, indication in indications():
+        if therapy["slug"] != STATUS_QUO:
+            expected = FACTS_STATUS[facts[therapy["slug"]]["diseases"][disease]["status"]]
+            assert indication["status"] == expected, (therapy["slug"], disease)
+
+
+def test_family_follows_the_facts(facts: dict[str, dict[str, Any]]) -> None:
+    # README: JAK inhibitors and oral small molecules are "small_molecule", except the JAK
+    # cream, which is "topical"; antimalarials and glucocorticoids are conventional systemic.
+    mapping = {
+        "jak_inhibitor": "small_molecule",
+        "small_molecule_oral": "small_molecule",
+        "antimalarial": "conventional_systemic",
+        "glucocorticoid": "conventional_systemic",
+        "ivig": "immunoglobulin",
+    }
+    for slug, entry in facts.items():
+        expected = mapping.get(entry["family"], entry["family"])
+        if slug == "ruxolitinib_cream":
+            expected = "topical"
+        assert therapy_map()[slug]["family"] == expected, slug
+
+
+# --- translations and patient text --------------------------------------------------------
+
+
+def _texts(node: Any, path: str) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """Every translated text in the document: a mapping whose keys are the languages."""
+    if isinstance(node, Mapping):
+        if set(node) == set(LANGUAGES):
+            yield path, node
+            return
+        for key, value in node.items():
+            yield from _texts(value, f"{path}.{key}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _texts(value, f"{path}[{index}]")
+
+
+@pytest.mark.parametrize("document", ["therapies", "rules"])
+def test_every_text_has_both_languages(document: str) -> None:
+    data = therapies_doc() if document == "therapies" else rules_doc()
+    found = list(_texts(data, document))
+    assert len(found) > 100
+    for path, text in found:
+        assert isinstance(text["en"], str) and text["en"].strip(), path
+        assert isinstance(text["zh-hans"], str) and text["zh-hans"].strip(), path
+        assert CJK.search(text["zh-hans"]), f"{path}: the Chinese text has no Chinese"
+        assert not CJK.search(text["en"]), f"{path}: the English text has Chinese in it"
+
+
+def test_every_patient_field_is_translated_text() -> None:
+    for therapy in therapies():
+        for field in TEXT_FIELDS:
+            assert set(therapy[field]) == set(LANGUAGES), (therapy["slug"], field)
+        for field in LIST_FIELDS:
+            assert therapy[field], (therapy["slug"], field)
+            for item in therapy[field]:
+                assert set(item) == set(LANGUAGES), (therapy["slug"], field)
+    for criterion in therapies_doc()["criteria"]:
+        assert set(criterion["name"]) == set(criterion["description"]) == set(LANGUAGES)
+    for therapy, disease, indication in indications():
+        assert set(indication["status_note"]) == set(LANGUAGES), (therapy["slug"], disease)
+
+
+def test_benefits_and_downsides_are_given_in_equal_detail() -> None:
+    # IPDAS certification item 7. Neither side may be a token line next to a full paragraph.
+    for therapy in therapies():
+        benefits, downsides = len(therapy["benefits"]["en"]), len(therapy["downsides"]["en"])
+        assert 0.5 <= benefits / downsides <= 2, therapy["slug"]
+
+
+def test_unverified_facts_are_carried_over(facts: dict[str, dict[str, Any]]) -> None:
+    for slug, entry in facts.items():
+        assert set(entry["unverified"]) <= set(therapy_map()[slug]["unverified"]), slug
+
+
+# --- regulatory status and certainty ------------------------------------------------------
+
+
+@pytest.mark.parametrize(("slug", "disease"), sorted(EXPERIMENTAL))
+def test_experimental_options_say_so_and_have_very_low_certainty(slug: str, disease: str) -> None:
+    indication = therapy_map()[slug]["indications"][disease]
+    assert indication["status"] == "experimental"
+    assert indication["certainty"] == "very_low"
+    assert indication["values"]["certainty"] == 1
+    assert "experimental" in indication["status_note"]["en"].lower()
+    assert "实验" in indication["status_note"]["zh-hans"]
+
+
+def test_no_other_option_is_experimental() -> None:
+    found = {(t["slug"], d) for t, d, i in indications() if i["status"] == "experimental"}
+    assert found == EXPERIMENTAL
+
+
+def test_ahsct_for_ms_is_an_off_label_procedure_with_its_trial_evidence() -> None:
+    ahsct = therapy_map()["ahsct"]
+    indication = ahsct["indications"]["multiple_sclerosis"]
+    assert indication["status"] == "off_label"
+    assert ahsct["routes"] == ["procedure"]
+    assert indication["values"]["effectiveness"] == 3  # facts tier "high" (MIST, HR 0.07)
+    assert indication["outcomes"]
+
+
+@pytest.mark.parametrize(("slug", "disease"), sorted(NOT_RECOMMENDED))
+def test_avoid_and_not_recommended_entries_give_the_reason(slug: str, disease: str) -> None:
+    indication = therapy_map()[slug]["indications"][disease]
+    assert indication["status"] == "not_recommended"
+    note = indication["status_note"]["en"].lower()
+    assert note.startswith("not recommended") and ":" in note  # the reason follows the colon
+
+
+def test_no_change_is_an_option_for_every_condition() -> None:
+    no_change = therapy_map()[STATUS_QUO]
+    assert no_change["routes"] == [] and no_change["references"] == []
+    for disease in DISEASES:
+        indication = no_change["indications"][disease]
+        assert indication["status"] == "standard_care"
+        values = {key: number(value) for key, value in indication["values"].items()}
+        # README: no new benefit beyond today's (1), nothing to wait for (0), no added
+        # burden (0), no added harm beyond the lowest band, moderate certainty (3).
+        assert values == {
+            "effectiveness": 1,
+            "speed": 0,
+            "serious_harm": Decimal("0.1"),
+            "side_effects": 0,
+            "convenience": 0,
+            "monitoring": 0,
+            "certainty": 3,
+        }
+
+
+# --- criterion values ---------------------------------------------------------------------
+
+
+def test_every_value_is_present_and_in_range() -> None:
+    keys = [c["key"] for c in therapies_doc()["criteria"]]
+    for therapy, disease, indication in indications():
+        where = (therapy["slug"], disease)
+        values = {key: number(value) for key, value in indication["values"].items()}
+        assert list(values) == keys, where
+        assert values["effectiveness"] in {0, 1, 2, 3}, where
+        assert 0 <= values["speed"] <= 52, where
+        assert values["serious_harm"] in HARM_BANDS, where
+        for key in ("side_effects", "convenience", "monitoring"):
+            assert values[key] in {0, 1, 2, 3}, where
+        assert values["certainty"] == CERTAINTY_SCORE[indication["certainty"]], where
+        assert set(indication["uncertain"]) <= set(keys), where
+        assert len(set(indication["uncertain"])) == len(indication["uncertain"]), where
+
+
+def test_burdens_and_harm_belong_to_the_therapy_not_the_disease() -> None:
+    for therapy in therapies():
+        for key in ("serious_harm", "side_effects", "convenience", "monitoring"):
+            seen = {number(i["values"][key]) for i in therapy["indications"].values()}
+            assert len(seen) == 1, (therapy["slug"], key)
+
+
+def test_effectiveness_is_the_facts_tier(facts: dict[str, dict[str, Any]]) -> None:
+    for therapy, disease, indication in indications():
+        if therapy["slug"] == STATUS_QUO:
+            continue
+        fact = facts[therapy["slug"]]["diseases"][disease]
+        assert indication["values"]["effectiveness"] == TIER_VALUE[fact["efficacy_tier"]]
+        assert indication["efficacy_tier"] == fact["efficacy_tier"]
+        if fact["efficacy_tier"] in ("uncertain", "n/a") or "UNVERIFIED" in fact["basis"]:
+            assert "effectiveness" in indication["uncertain"], (therapy["slug"], disease)
+
+
+def test_speed_is_the_midpoint_of_the_onset(facts: dict[str, dict[str, Any]]) -> None:
+    known: dict[str, list[Decimal]] = {disease: [] for disease in DISEASES}
+    unknown = []
+    for therapy, disease, indication in indications():
+        if therapy["slug"] == STATUS_QUO:
+            continue
+        where = (therapy["slug"], disease)
+        onset = indication["onset_weeks"]
+        speed = number(indication["values"]["speed"])
+        if onset is None:
+            unknown.append((disease, speed))
+            assert "speed" in indication["uncertain"], where
+            continue
+        expected = DISEASE_SPECIFIC_ONSET.get(where, facts[therapy["slug"]]["onset_weeks"])
+        assert onset == expected, where
+        assert speed == midpoint(onset), where
+        known[disease].append(speed)
+        assert ("speed" in indication["uncertain"]) == (where not in VERIFIED_ONSET), where
+    # An unknown onset takes the slowest known one of the condition: never looks faster.
+    assert unknown
+    for disease, speed in unknown:
+        assert speed == max(known[disease]), disease
+
+
+def test_serious_harm_bands_follow_the_documented_reasoning() -> None:
+    by_slug = therapy_map()
+    for therapy, disease, indication in indications():
+        harm = number(indication["values"]["serious_harm"])
+        if therapy["family"] in ("topical", "phototherapy"):
+            assert harm == Decimal("0.1"), therapy["slug"]
+        if therapy["slug"] != STATUS_QUO:
+            # The status quo adds no harm: every option is at least as risky.
+            assert harm >= number(
+                by_slug[STATUS_QUO]["indications"][disease]["values"]["serious_harm"]
+            )
+    # Treatment-related mortality 0.19–2.1 % plus febrile neutropenia: the top band.
+    assert (
+        number(by_slug["ahsct"]["indications"]["multiple_sclerosis"]["values"]["serious_harm"])
+        == 50
+    )
+
+
+def test_convenience_follows_route_and_schedule() -> None:
+    for therapy, _, indication in indications():
+        slug, routes = therapy["slug"], set(therapy["routes"])
+        convenience = indication["values"]["convenience"]
+        if routes & {"phototherapy", "procedure"}:
+            assert convenience == 3, slug
+        elif routes & {"oral", "topical"}:
+            # Creams and tablets, daily or weekly. Steroid drips are occasional pulses on top of
+            # tablets, so the tablet sets the burden.
+            assert convenience == 1, slug
+        elif "intravenous" in routes:
+            assert convenience == 2, slug  # a clinic visit for each dose
+        elif routes == {"subcutaneous"}:
+            assert convenience == (2 if slug in FREQUENT_INJECTIONS else 1), slug
+
+
+def test_monitoring_follows_the_facts_burden_notes() -> None:
+    for therapy, _, indication in indications():
+        monitoring = indication["values"]["monitoring"]
+        if therapy["slug"] in HEAVY_MONITORING:
+            assert monitoring == 3, therapy["slug"]
+        if therapy["slug"] in LIGHT_MONITORING:
+            assert monitoring <= 1, therapy["slug"]
+
+
+# --- outcomes and references --------------------------------------------------------------
+
+
+def test_outcomes_are_natural_frequencies_with_a_source() -> None:
+    found = 0
+    for therapy, disease, indication in indications():
+        urls = {reference["url"] for reference in therapy["references"]}
+        for outcome in indication["outcomes"]:
+            found += 1
+            where = (therapy["slug"], disease, outcome["text"]["en"])
+            # One denominator for every option, as IPDAS asks.
+            assert outcome["per"] == 100, where
+            assert isinstance(outcome["count"], int) and 0 <= outcome["count"] <= 100, where
+            assert str(outcome["count"]) in outcome["text"]["en"], where
+            assert str(outcome["count"]) in outcome["text"]["zh-hans"], where
+            # "7 in 100 people", or an event rate such as "11 relapses per 100 people".
+            assert re.search(r"\b(in|per) 100\b", outcome["text"]["en"]), where
+            assert set(outcome["horizon"]) == set(outcome["population"]) == set(LANGUAGES)
+            assert outcome["certainty"] in engine.Certainty.ALL, where
+            assert outcome["source"] in urls, where
+    assert found >= 15
+
+
+def test_references_are_dated_and_reviewed_yearly() -> None:
+    for therapy in therapies():
+        assert therapy["references"] or therapy["slug"] == STATUS_QUO, therapy["slug"]
+        for reference in therapy["references"]:
+            assert reference["citation"].strip(), therapy["slug"]
+            assert reference["url"].startswith(("http://", "https://")), reference["url"]
+            checked = datetime.date.fromisoformat(reference["checked"])
+            review = datetime.date.fromisoformat(reference["next_review"])
+            assert checked < review <= checked.replace(year=checked.year + 1)
+
+
+def test_every_reference_comes_from_the_facts(facts: dict[str, dict[str, Any]]) -> None:
+    for slug, entry in facts.items():
+        ours = [reference["url"] for reference in therapy_map()[slug]["references"]]
+        assert ours == [facts_address(raw) for raw in entry["references"]], slug
+
+
+# --- rules --------------------------------------------------------------------------------
+
+
+def test_rules_header_and_ids() -> None:
+    document = rules_doc()
+    assert document["format"] == "sdm-rules"
+    assert document["format_version"] == 1
+    ids = [rule["id"] for rule in rules()]
+    assert len(ids) == len(set(ids))
+    assert all(SLUG.fullmatch(rule_id) for rule_id in ids)
+
+
+def test_rules_name_existing_therapies_families_and_classes() -> None:
+    slugs = set(therapy_map())
+    families = {therapy["family"] for therapy in therapies()}
+    classes = {therapy["target_class"] for therapy in therapies()} - {""}
+    for rule in rules():
+        applies = rule["applies_to"]
+        assert set(applies) == {"therapies", "families", "target_classes"}, rule["id"]
+        assert any(applies.values()), rule["id"]
+        assert set(applies["therapies"]) <= slugs - {STATUS_QUO}, rule["id"]
+        assert set(applies["families"]) <= families - {"status_quo"}, rule["id"]
+        assert set(applies["target_classes"]) <= classes, rule["id"]
+
+
+def test_rule_effects_and_adjustments() -> None:
+    criteria = {c["key"] for c in therapies_doc()["criteria"]}
+    for rule in rules():
+        assert rule["effect"] in engine.Effect.ALL, rule["id"]
+        if rule["effect"] == "adjust":
+            assert rule["criterion"] in criteria, rule["id"]
+            assert number(rule["multiplier"]) > 0, rule["id"]
+        else:
+            assert "criterion" not in rule and "multiplier" not in rule, rule["id"]
+
+
+def test_rule_evidence_is_a_reviewed_source() -> None:
+    urls = {r["url"] for therapy in therapies() for r in therapy["references"]}
+    for rule in rules():
+        assert set(rule["evidence"]) <= urls, rule["id"]
+        if rule["effect"] == "not_suitable":
+            assert rule["evidence"], rule["id"]
+
+
+def _condition_problems(node: Any, path: str) -> list[str]:
+    """Structural check of a rule condition against the answer keys of the demo questionnaire."""
+    if not isinstance(node, Mapping) or not node:
+        return [f"{path}: a condition is a non-empty object"]
+    combinators = [name for name in ("all", "any", "not") if name in node]
+    if combinators:
+        if len(node) != 1:
+            return [f"{path}: one combinator per object"]
+        name = combinators[0]
+        if name == "not":
+            return _condition_problems(node["not"], f"{path}.not")
+        parts = node[name]
+        if not isinstance(parts, list) or not parts:
+            return [f"{path}.{name}: a non-empty list"]
+        return [
+            p for i, part in enumerate(parts) for p in _condition_problems(part, f"{path}[{i}]")
+        ]
+    if set(node) - {"q", "op", "value"}:
+        return [f"{path}: unknown fields {sorted(set(node) - {'q', 'op', 'value'})}"]
+    key, op, value = node.get("q"), node.get("op"), node.get("value")
+    items = value if op in ("in", "not_in") else [value]
+    if op in ("in", "not_in") and (not isinstance(value, list) or not value):
+        return [f"{path}: '{op}' takes a non-empty list"]
+    if key in YES_NO_KEYS:
+        allowed, valid = YES_NO_OPS, all(isinstance(item, bool) for item in items)
+    elif key in CHOICE_KEYS:
+        allowed, valid = CHOICE_OPS, all(item in CHOICE_KEYS[key] for item in items)
+    elif key in INTEGER_KEYS:
+        allowed = INTEGER_OPS
+        valid = all(isinstance(item, int) and not isinstance(item, bool) for item in items)
+    else:
+        return [f"{path}: unknown answer key {key!r}"]
+    if op not in allowed:
+        return [f"{path}: operator {op!r} does not fit {key!r}"]
+    if op not in PRESENCE and not valid:
+        return [f"{path}: value {value!r} does not fit {key!r}"]
+    return []
+
+
+def test_rule_conditions_use_only_the_known_answer_keys_and_operators() -> None:
+    for rule in rules():
+        assert _condition_problems(rule["condition"], rule["id"]) == []
+        conditions.referenced_keys(rule["condition"])  # the engine's parser accepts it too
+
+
+def test_the_answer_keys_exist_in_the_demo_questionnaire() -> None:
+    questions = demo_questions()
+    for key in YES_NO_KEYS:
+        assert questions[key]["kind"] == "yes_no", key
+    assert questions["age"]["kind"] == "integer"
+    for key in ("condition", "safety_jcv"):
+        assert {c["value"] for c in questions[key]["choices"]} == set(CHOICE_KEYS[key]), key
+    scales = {scale["key"] for scale in json.loads(DEMO_FILE.read_text())["scales"]}
+    assert {f"activity_{disease}" for disease in DISEASES} <= scales
+
+
+def test_rules_pass_the_loaders_check_when_it_exists() -> None:
+    loader = pytest.importorskip("questionnaires.services.therapies")
+    problems = loader.therapy_content_problems(
+        therapies_doc=therapies_doc(),
+        rules_doc=rules_doc(),
+        definition=loader.demo_definition(),
+    )
+    assert [str(problem) for problem in problems] == []
+
+
+# --- what the rules do --------------------------------------------------------------------
+
+
+def rules_hitting(slug: str, answers: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The rules whose condition holds and that name the therapy, its family or its class."""
+    therapy = therapy_map()[slug]
+    hits = []
+    for rule in rules():
+        applies = rule["applies_to"]
+        named = (
+            slug in applies["therapies"]
+            or therapy["family"] in applies["families"]
+            or (therapy["target_class"] and therapy["target_class"] in applies["target_classes"])
+        )
+        if named and conditions.evaluate(rule["condition"], answers):
+            hits.append(rule)
+    return hits
+
+
+def effects(slug: str, answers: Mapping[str, Any]) -> set[str]:
+    return {rule["effect"] for rule in rules_hitting(slug, answers)}
+
+
+PREGNANT = {"condition": "psoriasis", "safety_pregnancy": True}
+
+
+@pytest.mark.parametrize(
+    "slug",
+    ["methotrexate", "mycophenolate", "teriflunomide", "fingolimod", "upadacitinib", "abrocitinib"],
+)
+def test_pregnancy_rules_out_the_teratogenic_and_oral_jak_medicines(slug: str) -> None:
+    assert "not_suitable" in effects(slug, PREGNANT)
+
+
+def test_pregnancy_leaves_hydroxychloroquine_alone() -> None:
+    # Facts: continue hydroxychloroquine in pregnancy; it lowers flares and complications.
+    assert rules_hitting("hydroxychloroquine", {**PREGNANT, "condition": "sle"}) == []
+
+
+def test_pregnancy_gives_every_antibody_at_least_a_caution() -> None:
+    for slug, therapy in therapy_map().items():
+        if therapy["family"] == "monoclonal_antibody":
+            assert effects(slug, PREGNANT) & {"caution", "not_suitable"}, slug
+
+
+def test_an_infection_now_pauses_immunosuppression_but_not_dupilumab() -> None:
+    answers = {"condition": "atopic_dermatitis", "safety_infection": True}
+    assert "not_suitable" in effects("upadacitinib", answers)
+    assert effects("dupilumab", answers) == {"caution"}
+
+
+def test_tnf_blockers_are_out_in_ms_and_after_optic_neuritis() -> None:
+    assert "not_suitable" in effects("adalimumab", {"condition": "multiple_sclerosis"})
+    assert "not_suitable" in effects(
+        "adalimumab", {"condition": "psoriasis", "safety_demyelinating": True}
+    )
+    assert "not_suitable" not in effects(
+        "adalimumab", {"condition": "psoriasis", "safety_demyelinating": False}
+    )
+
+
+def test_inflammatory_bowel_disease_and_il17_inhibitors() -> None:
+    answers = {"condition": "psoriasis", "safety_ibd": True}
+    assert "not_suitable" in effects("secukinumab", answers)
+    assert "caution" in effects("ixekizumab", answers)
+    assert effects("guselkumab", answers) == set()
+
+
+def test_jcv_status_and_natalizumab() -> None:
+    ms = {"condition": "multiple_sclerosis"}
+    assert effects("natalizumab", {**ms, "safety_jcv": "positive"}) == {"caution"}
+    assert effects("natalizumab", {**ms, "safety_jcv": "negative"}) == {"adjust"}
+    [adjust] = rules_hitting("natalizumab", {**ms, "safety_jcv": "negative"})
+    assert adjust["criterion"] == "serious_harm" and number(adjust["multiplier"]) < 1
+
+
+def test_hepatitis_b_and_anti_cd20() -> None:
+    for slug, therapy in therapy_map().items():
+        if therapy["target_class"] == "CD20":
+            assert "caution" in effects(slug, {"safety_hepatitis_b": True}), slug
+
+
+@pytest.mark.parametrize(
+    ("answers", "cautioned"),
+    [
+        ({"age": 65}, True),
+        ({"age": 64}, False),
+        ({"age": 40, "safety_smoker": True}, True),
+        ({"age": 40, "safety_cardiovascular": True}, True),
+        ({"age": 40, "safety_cancer": True}, True),
+    ],
+)
+def test_ema_jak_restriction(answers: dict[str, Any], cautioned: bool) -> None:
+    answers = {"condition": "atopic_dermatitis", **answers}
+    ids = {rule["id"] for rule in rules_hitting("abrocitinib", answers)}
+    assert ("oral_jak_ema_risk_groups" in ids) is cautioned
+    # The cream is a different matter: the EMA restriction is about the tablets.
+    ids = {rule["id"] for rule in rules_hitting("ruxolitinib_cream", answers)}
+    assert "oral_jak_ema_risk_groups" not in ids
+
+
+def test_mild_disease_cautions_exactly_the_moderate_to_severe_options() -> None:
+    for therapy, disease, indication in indications():
+        answers = {"condition": disease, f"scale.activity_{disease}.severity": "mild"}
+        mild = {r["id"] for r in rules_hitting(therapy["slug"], answers)}
+        expected = indication["severity"] == "moderate_to_severe"
+        assert (f"mild_disease_{disease}" in mild) is expected, (therapy["slug"], disease)
+        severe = {**answers, f"scale.activity_{disease}.severity": "severe"}
+        assert not any(r["id"].startswith("mild_") for r in rules_hitting(therapy["slug"], severe))
+
+
+NO_PROBLEMS = st.fixed_dictionaries(
+    {
+        "condition": st.sampled_from(DISEASES),
+        "age": st.integers(min_value=18, max_value=49),
+    },
+    optional={
+        **{key: st.just(False) for key in YES_NO_KEYS},
+        "safety_jcv": st.sampled_from(["positive", "negative", "not_known"]),
+    },
+)
+
+
+@given(NO_PROBLEMS)
+def test_nothing_is_ruled_out_when_the_patient_reports_no_problem(answers: dict) -> None:
+    for slug in therapy_map():
+        if slug == STATUS_QUO:
+            continue
+        ruled_out = {r["id"] for r in rules_hitting(slug, answers) if r["effect"] == "not_suitable"}
+        # The one exception is the condition itself: TNF blockers are never for MS.
+        if answers["condition"] == "multiple_sclerosis" and slug == "adalimumab":
+            assert ruled_out == {"demyelinating_disease_anti_tnf"}
+        else:
+            assert ruled_out == set(), (slug, answers)
+
+
+ANY_ANSWERS = st.fixed_dictionaries(
+    {},
+    optional={
+        **{key: st.booleans() for key in YES_NO_KEYS},
+        **{key: st.sampled_from(values) for key, values in CHOICE_KEYS.items()},
+        "age": st.integers(min_value=0, max_value=110),
+    },
+)
+
+
+@given(ANY_ANSWERS, st.sampled_from(sorted(YES_NO_KEYS)))
+def test_reporting_a_problem_never_removes_a_warning(answers: dict, key: str) -> None:
+    without = {**answers, key: False}
+    with_problem = {**answers, key: True}
+    for slug in therapy_map():
+        if slug == STATUS_QUO:
+            continue
+        before = {rule["id"] for rule in rules_hitting(slug, without)}
+        after = {rule["id"] for rule in rules_hitting(slug, with_problem)}
+        assert before <= after, (slug, key)
+
+
+# --- the engine takes the content as it is ------------------------------------------------
+
+
+def _options(disease: str) -> tuple[engine.OptionProfile, ...]:
+    found = []
+    for therapy in therapies():
+        indication = therapy["indications"].get(disease)
+        if indication is None:
+            continue
+        values = {key: number(value) for key, value in indication["values"].items()}
+        found.append(
+            engine.OptionProfile(
+                option_id=therapy["slug"],
+                status=indication["status"],
+                certainty=indication["certainty"],
+                family=therapy["family"],
+                target_class=therapy["target_class"],
+                routes=tuple(therapy["routes"]),
+                values=values,
+                serious_harm_per_1000=values["serious_harm"],
+                is_status_quo=therapy["slug"] == STATUS_QUO,
+            )
+        )
+    return tuple(found)
+
+
+def _engine_rules() -> tuple[engine.Rule, ...]:
+    return tuple(
+        engine.Rule(
+            rule_id=rule["id"],
+            applies_to=tuple(value for values in rule["applies_to"].values() for value in values),
+            effect=rule["effect"],
+            condition=rule["condition"],
+            criterion=rule.get("criterion", ""),
+            multiplier=number(rule["multiplier"]) if "multiplier" in rule else None,
+            clinician_message=rule["clinician_message"],
+            patient_message=rule["patient_message"],
+            evidence_ids=tuple(rule["evidence"]),
+        )
+        for rule in rules()
+    )
+
+
+@pytest.mark.parametrize("disease", DISEASES)
+def test_the_engine_weighs_the_shipped_content(disease: str) -> None:
+    answers = {"condition": disease, "age": 40, "safety_pregnancy": True}
+    result = engine.weigh(
+        engine.WeighingInput(
+            disease=disease, options=_options(disease), answers=answers, rules=_engine_rules()
+        )
+    )
+    ranked = {option.option_id for option in result.ranked}
+    ruled_out = {exclusion.option_id for exclusion in result.not_suitable}
+    assert STATUS_QUO in ranked
+    assert ranked | ruled_out == {option.option_id for option in _options(disease)}
+    for slug in ruled_out:
+        assert "not_suitable" in effects(slug, answers), slug
