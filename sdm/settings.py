@@ -146,7 +146,9 @@ SESSION_COOKIE_AGE = 60 * 60 * 10  # one clinic day
 CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
-SECURE_REFERRER_POLICY = "no-referrer"  # the patient URL holds the invitation token
+# The patient URL holds the invitation token: never send it to another origin. ("no-referrer"
+# would be stricter but makes Chrome send "Origin: null" on form posts, which CSRF refuses.)
+SECURE_REFERRER_POLICY = "same-origin"
 
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=True)
@@ -213,6 +215,10 @@ LOGGING = {
     "loggers": {
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+        # WeasyPrint reports layout progress at INFO: noise, and it can quote document text.
+        "weasyprint": {"level": "WARNING"},
+        "weasyprint.progress": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }
 

@@ -1,0 +1,71 @@
+"""The printable invitation letter (PDF, in the patient's language) and the QR code.
+
+Why the letter is made from a token posted back, not from a stored one: the clear token exists
+only in the response to the "invite a patient" POST (only its hash is stored). The "invitation
+created" page shows the link and offers "Download the letter" as a small form that POSTs the
+token back (in the request body, never in a URL) to a team-only, CSRF-protected view. That view
+checks the token against the stored hash, renders the PDF and sends it with ``no-store``.
+So the token is never written anywhere on the server (no cache, no session, no table, no log,
+no later-usable URL), the PDF costs CPU only when someone asks for it, and a lost page cannot
+be recovered: the clinician revokes the invitation and creates a new one.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.urls import NoReverseMatch
+from django.utils import translation
+from django.utils.safestring import SafeString, mark_safe
+
+from questionnaires.models import Invitation
+from questionnaires.pdf import pdf_render
+from questionnaires.services.invitations import invitation_url
+
+LETTER_STYLESHEET = "css/print-letter.css"
+
+
+def patient_link(token: str) -> str:
+    """The absolute patient URL for an invitation token (the only URL that may carry it)."""
+    try:
+        return invitation_url(token)
+    except NoReverseMatch:
+        # The patient routes are not mounted (e.g. a trimmed URLconf): the documented path.
+        return f"{settings.SDM_BASE_URL.rstrip('/')}/p/{token}/"
+
+
+def qr_code_svg(*, link: str, scale: int = 4) -> SafeString:
+    """An inline SVG QR code for ``link``, made on the server.
+
+    segno's inline SVG has no ``style`` attribute (the Content Security Policy forbids inline
+    styles), only presentation attributes; a white background keeps it scannable in dark mode.
+    """
+    import segno
+
+    code = segno.make(link, error="m")
+    svg = code.svg_inline(scale=scale, dark="#000", light="#fff", svgclass="qr-code", omitsize=True)
+    # segno builds the SVG from the QR matrix only; the link text never appears in it.
+    return mark_safe(svg)  # noqa: S308
+
+
+def invitation_letter_context(*, invitation: Invitation, token: str) -> dict:
+    """Everything the letter template shows; call inside the patient's language."""
+    version = invitation.questionnaire.published_version()
+    link = patient_link(token)
+    return {
+        "invitation": invitation,
+        "link": link,
+        "qr_svg": qr_code_svg(link=link, scale=5),
+        "questionnaire_title": version.title if version else invitation.questionnaire.slug,
+        "estimated_minutes": version.estimated_minutes if version else None,
+        "team_name": invitation.team.name if invitation.team else "",
+    }
+
+
+def invitation_letter_pdf(*, invitation: Invitation, token: str) -> bytes:
+    """The invitation letter as PDF bytes, in the invitation's language."""
+    with translation.override(invitation.language):
+        html = render_to_string(
+            "letters/invitation.html", invitation_letter_context(invitation=invitation, token=token)
+        )
+    return pdf_render(html=html, stylesheets=[LETTER_STYLESHEET])
