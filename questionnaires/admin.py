@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin, TranslationInlineModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
+from questionnaires.admin_preview import preview_urls
 from questionnaires.models import (
     AuditEvent,
     Choice,
@@ -164,6 +165,9 @@ class QuestionnaireVersionAdmin(SimpleHistoryAdmin, TranslationAdmin, nested_adm
         "definition_hash",
         "cloned_from",
     )
+
+    def get_urls(self):
+        return preview_urls(self) + super().get_urls()
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None and obj.status != VersionStatus.DRAFT:
@@ -320,3 +324,5 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+from questionnaires import admin_therapy  # noqa: E402, F401

@@ -1,0 +1,180 @@
+"""Invitations: the only way a patient reaches a questionnaire.
+
+A token is 32 random bytes (256 bits) from ``secrets``, URL-safe base64 encoded.
+Only its SHA-256 hash is stored, so a database leak does not hand out working
+links. ``invitation_resolve`` treats an unknown and a revoked token alike (same
+exception, same work: one indexed lookup and one constant-time comparison), so a
+guesser cannot tell which tokens exist; rate limiting per client IP is done by the
+view that calls it.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from questionnaires.models import AuditAction, Disease, Invitation, Questionnaire
+from questionnaires.models.response import hash_token
+from questionnaires.services.audit import audit_record
+from questionnaires.services.errors import ServiceRefused
+
+TOKEN_BYTES = 32
+MAX_TOKEN_LENGTH = 128  # a real token has 43 characters; anything far longer is noise
+MAX_DAYS = 365
+# Compared against when no row matches, so an unknown token costs what a known one costs.
+_NO_MATCH_HASH = hash_token("no invitation has this token")
+
+
+class InvitationUnavailable(Exception):
+    """The token is unknown or its invitation was revoked (deliberately indistinguishable)."""
+
+
+class InvitationExpired(InvitationUnavailable):
+    """The invitation exists but its time ran out."""
+
+
+def new_token() -> str:
+    """256 random bits, URL-safe; never starting with "-", which command lines read as an option
+    (skipping those costs less than 0.03 bits)."""
+    while True:
+        token = secrets.token_urlsafe(TOKEN_BYTES)
+        if not token.startswith("-"):
+            return token
+
+
+def language_codes() -> list[str]:
+    return [code for code, _name in settings.LANGUAGES]
+
+
+@transaction.atomic
+def invitation_create(
+    *,
+    questionnaire: Questionnaire,
+    patient_ref: str,
+    disease: str = "",
+    language: str = "en",
+    days: int | None = None,
+    team=None,
+    actor=None,
+) -> tuple[Invitation, str]:
+    """A new invitation and its token; the token is returned once and never stored."""
+    patient_ref = (patient_ref or "").strip()
+    days = settings.SDM_INVITATION_DAYS if days is None else days
+    problems = []
+    if not patient_ref:
+        problems.append("A patient reference is needed (a pseudonymous code, never a name).")
+    elif len(patient_ref) > Invitation._meta.get_field("patient_ref").max_length:
+        problems.append("The patient reference is too long (at most 64 characters).")
+    if disease and disease not in Disease.values:
+        problems.append(f"Unknown condition '{disease}'; use one of {', '.join(Disease.values)}.")
+    elif disease and questionnaire.disease and disease != questionnaire.disease:
+        problems.append(
+            f"Questionnaire '{questionnaire.slug}' is for '{questionnaire.disease}', "
+            f"not '{disease}'."
+        )
+    if language not in language_codes():
+        problems.append(f"Unknown language '{language}'; use one of {', '.join(language_codes())}.")
+    if not isinstance(days, int) or not 1 <= days <= MAX_DAYS:
+        problems.append(f"An invitation lasts from 1 to {MAX_DAYS} days, not {days}.")
+    if questionnaire.published_version() is None:
+        problems.append(f"Questionnaire '{questionnaire.slug}' has no published version.")
+    if problems:
+        raise ServiceRefused(problems)
+
+    token = new_token()
+    now = timezone.now()
+    invitation = Invitation(
+        token_hash=hash_token(token),
+        patient_ref=patient_ref,
+        team=team,
+        questionnaire=questionnaire,
+        disease=disease,
+        language=language,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        created_at=now,
+        expires_at=now + timedelta(days=days),
+    )
+    invitation.full_clean()
+    invitation.save()
+    audit_record(
+        action=AuditAction.INVITATION_CREATED,
+        actor=actor,
+        team=team,
+        invitation_id=invitation.pk,
+        object_repr=f"invitation {invitation.pk}",
+        detail={"questionnaire": questionnaire.slug, "days": days},
+    )
+    return invitation, token
+
+
+@transaction.atomic
+def invitation_revoke(*, invitation: Invitation, actor) -> Invitation:
+    """Stop a link from working (idempotent: revoking twice keeps the first time)."""
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.revoked_at is not None:
+        return invitation
+    invitation.revoked_at = timezone.now()
+    invitation.revoked_by = actor if getattr(actor, "is_authenticated", False) else None
+    invitation.save(update_fields=["revoked_at", "revoked_by"])
+    audit_record(
+        action=AuditAction.INVITATION_REVOKED,
+        actor=actor,
+        team=invitation.team,
+        invitation_id=invitation.pk,
+        object_repr=f"invitation {invitation.pk}",
+    )
+    return invitation
+
+
+def invitation_resolve(token: str) -> Invitation:
+    """The usable invitation for ``token``.
+
+    Raises ``InvitationExpired`` for an expired one and ``InvitationUnavailable`` for
+    an unknown or revoked one. The questionnaire and any response come in the same query.
+    """
+    token = token if isinstance(token, str) else ""
+    digest = hash_token(token[:MAX_TOKEN_LENGTH])
+    invitation = (
+        Invitation.objects.select_related(
+            "questionnaire", "team", "response", "response__version__questionnaire"
+        )
+        .filter(token_hash=digest)
+        .first()
+    )
+    stored = invitation.token_hash if invitation is not None else _NO_MATCH_HASH
+    matches = hmac.compare_digest(stored, digest)
+    if invitation is None or not matches or invitation.is_revoked:
+        raise InvitationUnavailable
+    if invitation.is_expired():
+        raise InvitationExpired
+    return invitation
+
+
+@transaction.atomic
+def invitation_set_language(*, invitation: Invitation, language: str) -> Invitation:
+    """The patient's language before a response exists (or after it is submitted)."""
+    if language not in language_codes():
+        raise ServiceRefused([f"Unknown language '{language}'."])
+    Invitation.objects.filter(pk=invitation.pk).update(language=language)
+    invitation.language = language
+    return invitation
+
+
+def invitation_url(token: str, *, base_url: str | None = None) -> str:
+    """The link a patient opens (base URL from ``SDM_BASE_URL`` unless given)."""
+    base = (base_url or settings.SDM_BASE_URL).rstrip("/")
+    return base + reverse("patient:landing", kwargs={"token": token})
+
+
+def response_of(invitation: Invitation):
+    """The invitation's response, or None (no query when it was selected with it)."""
+    try:
+        return invitation.response
+    except Invitation.response.RelatedObjectDoesNotExist:
+        return None
