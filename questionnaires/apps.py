@@ -11,3 +11,6 @@ class QuestionnairesConfig(AppConfig):
         from questionnaires.history import register_history
 
         register_history()
+        # Registers the stored-test-case gate with the publish service, whether or not
+        # the admin is ever imported (commands publish too).
+        from questionnaires.services import simulation_cases  # noqa: F401

@@ -11,6 +11,16 @@ HISTORY_MODELS = (
     "Choice",
     "Scale",
     "ScaleBand",
+    # therapy profiles (models/therapy.py)
+    "Evidence",
+    "Criterion",
+    "Therapy",
+    "TherapyEvidence",
+    "Indication",
+    "OutcomeEstimate",
+    "TherapyRule",
+    "RuleEvidence",
+    "SimulationCase",
 )
 
 

@@ -433,10 +433,14 @@ def _retire(version: QuestionnaireVersion, *, now, actor) -> None:
 
 @transaction.atomic
 def version_clone(*, version: QuestionnaireVersion, actor=None) -> QuestionnaireVersion:
-    """Copy any version (published, retired or draft) into a new draft."""
-    return version_create_from_definition(
+    """Copy any version (published, retired or draft) into a new draft, test cases included."""
+    from questionnaires.services.simulation_cases import simulation_cases_copy
+
+    clone = version_create_from_definition(
         definition=definition_for_version(version),
         actor=actor,
         cloned_from=version,
         audit_action=AuditAction.VERSION_CLONED,
     )
+    simulation_cases_copy(source=version, target=clone)
+    return clone

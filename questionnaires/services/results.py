@@ -8,7 +8,7 @@ same.
 The path (DESIGN "The one path data takes", steps 3–5):
 
 1. ``_scores``: scale scores from the pruned answers (``engine.scoring``).
-2. ``_weighing``: the therapy weighing. Empty for now; the weighing work fills it in
+2. ``_weighing``: the therapy weighing (``services.weighing.weighing_compute``),
    (and ``profile_versions``) here, keeping this module the one place that freezes.
 3. After the transaction commits, every function in ``RESULT_FROZEN_HOOKS`` is called
    with the new ``Result`` (e.g. the clinician side registers "enqueue the summary
@@ -86,8 +86,17 @@ def _scores(definition: VersionDef, answers: dict[str, Any]) -> list[dict[str, A
 
 
 def _weighing(definition: VersionDef, answers: dict[str, Any]) -> tuple[dict, dict]:
-    """(weighing, profile versions): filled in by the therapy-weighing work."""
-    return {}, {}
+    """(weighing, profile versions) from the therapy profiles in force right now."""
+    from questionnaires.services.weighing import ProfilesMissing, weighing_compute
+
+    try:
+        weighing = weighing_compute(definition=definition, answers=answers) or {}
+    except ProfilesMissing:
+        # A questionnaire can be used before any therapy profile is loaded (an imported
+        # FHIR form, say): the answers still count, the summary just has no options.
+        logger.warning("therapy profiles not loaded; result frozen without weighing")
+        weighing = {}
+    return weighing, weighing.get("profile_versions", {})
 
 
 def scale_result_json(result: ScaleResult) -> dict[str, Any]:

@@ -47,6 +47,7 @@ from questionnaires.services.responses import (
     response_start,
     response_submit,
 )
+from questionnaires.views.patient_results import patient_results_context_for
 from questionnaires.walk import Walk, version_definition
 
 # Every token lookup counts against the first limit; failed ones also against the second,
@@ -376,12 +377,17 @@ def confirmation(request: HttpRequest, journey: Journey) -> HttpResponse:
     if response is None or not response.is_submitted:
         return redirect(resume_url(journey))
     definition = version_definition(response.version)
-    result = getattr(response, "result", None)  # the therapy-weighing work shows it
+    result = getattr(response, "result", None)
     context = {
         "title": translate(definition.title),
         "submitted_at": response.submitted_at,
         "response": response,
         "result": result,
+        "results": (
+            patient_results_context_for(result=result, language=translation.get_language())
+            if result
+            else None
+        ),
     }
     return page(request, "patient/confirmation.html", context, journey=journey)
 

@@ -1,0 +1,224 @@
+"""Stored simulator test cases: answers plus what must come out, run before publishing.
+
+An expectation has the same shape in a stored ``SimulationCase`` (``expectation()``) and
+in a golden file under ``tests/golden/`` (its ``expect`` object); ``expectation_failures``
+checks both the same way, against the output of ``services.weighing.simulation_run``:
+
+- ``leader``: the option that must rank first.
+- ``order_prefix``: the ranking must start with exactly these options.
+- ``top_includes``: these options must all rank within the first ``top_n`` (default 3).
+- ``not_suitable``: exactly these options are "not suitable now". As an object
+  (option → reasons) each option must also carry every listed reason, a rule id or a
+  built-in reason code such as ``did_not_work_before``.
+- ``conflicts``: option → the conflict kinds it must have, exactly (``[]``: none).
+- ``cautions``: rule ids that must raise a caution on some ranked option; as an object,
+  option → rule ids that option must carry.
+- ``adjusted``: option → rule ids or built-in codes (``same_class_did_not_work``) that
+  must have adjusted one of its criterion values.
+- ``close_call``: whether the result must (true) or must not (false) be a close call.
+
+Publishing a version runs all of its cases (``simulation_cases_gate``, registered with
+``services.publish_gates``); one failing case refuses the publish.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+
+from questionnaires.engine.definition import Problem, VersionDef
+from questionnaires.models import QuestionnaireVersion, SimulationCase
+from questionnaires.services import publish_gates
+from questionnaires.services.weighing import simulation_run
+
+DEFAULT_TOP_N = 3
+EXPECTATION_KEYS = frozenset(
+    {
+        "leader",
+        "order_prefix",
+        "top_includes",
+        "top_n",
+        "not_suitable",
+        "conflicts",
+        "cautions",
+        "adjusted",
+        "close_call",
+    }
+)
+
+
+@dataclass(frozen=True)
+class CaseOutcome:
+    name: str
+    failures: tuple[str, ...]
+    simulation: Mapping[str, Any]
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+
+def _reason_labels(reason: Mapping[str, Any]) -> set[str]:
+    return {label for label in (reason.get("code"), reason.get("rule_id")) if label}
+
+
+def expectation_failures(*, expect: Mapping[str, Any], simulation: Mapping[str, Any]) -> list[str]:
+    """Every way ``simulation`` misses ``expect``, one readable line each (empty: it passes)."""
+    failures: list[str] = []
+    unknown = sorted(set(expect) - EXPECTATION_KEYS)
+    if unknown:
+        failures.append(f"unknown expectation key(s): {', '.join(unknown)}")
+    weighing = simulation.get("weighing")
+    if weighing is None:
+        notes = "; ".join(simulation.get("notes") or []) or "no weighing"
+        return [*failures, f"nothing was weighed ({notes})"]
+    ranked_ids = [option["option_id"] for option in weighing["ranked"]]
+    ranked = {option["option_id"]: option for option in weighing["ranked"]}
+    excluded = {item["option_id"]: item["reasons"] for item in weighing["not_suitable"]}
+
+    if "leader" in expect:
+        leader = ranked_ids[0] if ranked_ids else None
+        if leader != expect["leader"]:
+            failures.append(f"leader is {leader!r}, expected {expect['leader']!r}")
+    if "order_prefix" in expect:
+        prefix = list(expect["order_prefix"])
+        if ranked_ids[: len(prefix)] != prefix:
+            failures.append(f"ranking starts {ranked_ids[: len(prefix)]}, expected {prefix}")
+    if "top_includes" in expect:
+        top_n = int(expect.get("top_n", DEFAULT_TOP_N))
+        top = ranked_ids[:top_n]
+        missing = [option for option in expect["top_includes"] if option not in top]
+        if missing:
+            failures.append(f"{missing} not in the top {top_n} {top}")
+    if "not_suitable" in expect:
+        failures += _not_suitable_failures(expect["not_suitable"], excluded)
+    for option_id, kinds in (expect.get("conflicts") or {}).items():
+        if option_id not in ranked:
+            where = "not suitable now" if option_id in excluded else "not an option"
+            failures.append(f"conflicts of {option_id!r} expected, but it is {where}")
+            continue
+        found = sorted({conflict["kind"] for conflict in ranked[option_id]["conflicts"]})
+        if found != sorted(set(kinds)):
+            failures.append(f"conflicts of {option_id!r} are {found}, expected {sorted(kinds)}")
+    failures += _caution_failures(expect.get("cautions") or [], ranked)
+    for option_id, labels in (expect.get("adjusted") or {}).items():
+        found = set().union(
+            *(_reason_labels(a["reason"]) for a in ranked.get(option_id, {}).get("adjustments", []))
+        )
+        missing = [label for label in labels if label not in found]
+        if missing:
+            failures.append(f"{option_id!r} was not adjusted by {missing}")
+    if "close_call" in expect:
+        close_call = weighing["sensitivity"]["close_call"]
+        if close_call != expect["close_call"]:
+            failures.append(f"close call is {close_call}, expected {expect['close_call']}")
+    return failures
+
+
+def _not_suitable_failures(
+    wanted: Sequence[str] | Mapping[str, Sequence[str]],
+    excluded: Mapping[str, Sequence[Mapping[str, Any]]],
+) -> list[str]:
+    failures = []
+    if sorted(excluded) != sorted(wanted):
+        failures.append(f"not suitable now: {sorted(excluded)}, expected {sorted(wanted)}")
+    if isinstance(wanted, Mapping):
+        for option_id, reasons in wanted.items():
+            found = set().union(*(_reason_labels(r) for r in excluded.get(option_id, [])))
+            missing = [reason for reason in reasons if reason not in found]
+            if option_id in excluded and missing:
+                failures.append(
+                    f"{option_id!r} is not suitable for {sorted(found)}, expected also {missing}"
+                )
+    return failures
+
+
+def _caution_failures(
+    wanted: Sequence[str] | Mapping[str, Sequence[str]], ranked: Mapping[str, Mapping[str, Any]]
+) -> list[str]:
+    def cautions_of(option: Mapping[str, Any]) -> set[str]:
+        return set().union(*(_reason_labels(reason) for reason in option["cautions"]))
+
+    if isinstance(wanted, Mapping):
+        failures = []
+        for option_id, rule_ids in wanted.items():
+            found = cautions_of(ranked[option_id]) if option_id in ranked else set()
+            missing = [rule_id for rule_id in rule_ids if rule_id not in found]
+            if missing:
+                failures.append(f"{option_id!r} lacks the caution(s) {missing}")
+        return failures
+    everywhere = set().union(*(cautions_of(option) for option in ranked.values()))
+    missing = [rule_id for rule_id in wanted if rule_id not in everywhere]
+    return [f"no option carries the caution(s) {missing}"] if missing else []
+
+
+# --- stored cases -------------------------------------------------------------------------
+
+
+def simulation_case_run(
+    *, case: SimulationCase, definition: VersionDef | None = None
+) -> CaseOutcome:
+    simulation = simulation_run(version=case.version, answers=case.answers, definition=definition)
+    failures = expectation_failures(expect=case.expectation(), simulation=simulation)
+    return CaseOutcome(case.name, tuple(failures), simulation)
+
+
+def simulation_cases_run(
+    *, version: QuestionnaireVersion, definition: VersionDef | None = None
+) -> list[CaseOutcome]:
+    """Run every stored case of ``version`` (in name order)."""
+    if definition is None:
+        from questionnaires.services.definitions import definition_for_version
+
+        definition = definition_for_version(version)
+    return [
+        simulation_case_run(case=case, definition=definition)
+        for case in SimulationCase.objects.filter(version=version)
+        .select_related("version__questionnaire")
+        .order_by("name")
+    ]
+
+
+def simulation_cases_gate(
+    *, version: QuestionnaireVersion, definition: VersionDef
+) -> list[Problem]:
+    """The publish gate: one problem per failing case."""
+    return [
+        Problem(
+            f"simulator test case '{outcome.name}'",
+            "; ".join(outcome.failures),
+        )
+        for outcome in simulation_cases_run(version=version, definition=definition)
+        if not outcome.passed
+    ]
+
+
+publish_gates.register(simulation_cases_gate)
+
+
+@transaction.atomic
+def simulation_cases_copy(*, source: QuestionnaireVersion, target: QuestionnaireVersion) -> int:
+    """Copy the cases of ``source`` to ``target`` (cloning a version keeps its tests).
+
+    Cases whose name ``target`` already has are left alone. Returns how many were copied.
+    """
+    taken = set(SimulationCase.objects.filter(version=target).values_list("name", flat=True))
+    copied = 0
+    for case in SimulationCase.objects.filter(version=source).order_by("name"):
+        if case.name in taken:
+            continue
+        SimulationCase.objects.create(
+            version=target,
+            name=case.name,
+            description=case.description,
+            answers=case.answers,
+            expected_leader=case.expected_leader,
+            expected_not_suitable=case.expected_not_suitable,
+            expected_conflicts=case.expected_conflicts,
+            expected_cautions=case.expected_cautions,
+        )
+        copied += 1
+    return copied
