@@ -25,6 +25,11 @@ demo: $(STAMP)
 
 run: demo
 	@echo
+	@echo "A patient link to try (a new demo invitation for the Demo clinic team):"
+	@DEBUG=1 $(BIN)/python manage.py create_invitation --questionnaire treatment-discussion \
+		--disease psoriasis --ref DEMO-$$(date +%H%M%S) --team "Demo clinic" \
+		--base-url http://$(HOST):$(PORT) | tail -n 1
+	@echo
 	@echo "SDM is starting on http://$(HOST):$(PORT)/"
 	DEBUG=1 $(BIN)/python manage.py runserver --noreload $(HOST):$(PORT)
 

@@ -79,3 +79,35 @@ def test_unknown_or_unpublished_questionnaire_is_an_error():
     with pytest.raises(CommandError, match="no published version"):
         run("--questionnaire", "unpublished")
     assert Questionnaire.objects.count() == 1 and not Invitation.objects.exists()
+
+
+def test_team_option_assigns_the_team_and_unknown_team_is_refused():
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    from questionnaires.models import Invitation, Team
+    from tests.factories import clinic_definition, publish
+
+    version = publish(clinic_definition())
+    team = Team.objects.create(name="Demo clinic")
+    call_command(
+        "create_invitation",
+        "--questionnaire",
+        version.questionnaire.slug,
+        "--team",
+        "Demo clinic",
+        stdout=StringIO(),
+    )
+    assert Invitation.objects.get().team == team
+    with pytest.raises(CommandError, match="No team named 'Nope'"):
+        call_command(
+            "create_invitation",
+            "--questionnaire",
+            version.questionnaire.slug,
+            "--team",
+            "Nope",
+            stdout=StringIO(),
+        )
+    assert Invitation.objects.count() == 1

@@ -14,7 +14,7 @@ import secrets
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from questionnaires.models import Disease, Questionnaire
+from questionnaires.models import Disease, Questionnaire, Team
 from questionnaires.services.errors import ServiceRefused
 from questionnaires.services.invitations import invitation_create, invitation_url
 
@@ -35,12 +35,20 @@ class Command(BaseCommand):
         )
         parser.add_argument("--days", type=int, default=None, help="days until the link expires")
         parser.add_argument("--base-url", default=None, help="site address (default SDM_BASE_URL)")
+        parser.add_argument(
+            "--team", default=None, help="the clinic team that may see the answers (team name)"
+        )
 
     def handle(self, *args, **options):
         questionnaire = Questionnaire.objects.filter(slug=options["questionnaire"]).first()
         if questionnaire is None:
             raise CommandError(f"No questionnaire with slug '{options['questionnaire']}'.")
         patient_ref = options["ref"] or f"CLI-{secrets.token_hex(4).upper()}"
+        team = None
+        if options["team"]:
+            team = Team.objects.filter(name=options["team"]).first()
+            if team is None:
+                raise CommandError(f"No team named '{options['team']}'.")
         try:
             invitation, token = invitation_create(
                 questionnaire=questionnaire,
@@ -48,6 +56,7 @@ class Command(BaseCommand):
                 disease=options["disease"],
                 language=options["lang"],
                 days=options["days"],
+                team=team,
             )
         except ServiceRefused as refused:
             raise CommandError("\n".join(refused.messages)) from refused
