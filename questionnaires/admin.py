@@ -235,10 +235,14 @@ class QuestionnaireVersionAdmin(SimpleHistoryAdmin, TranslationAdmin, nested_adm
         if queryset.count() != 1:
             self.message_user(request, _("Select exactly one version to export."), messages.ERROR)
             return None
-        from questionnaires.services.interop import version_export
+        from questionnaires.services.interop import version_export, version_export_notes
 
         version = queryset.get()
         filename, content = version_export(version=version, fmt=fmt)
+        if fmt == "fhir":
+            # The download replaces the page; the notes show on the next page the admin opens.
+            for note in version_export_notes(version=version):
+                self.message_user(request, _("FHIR export: %(note)s") % {"note": note}, messages.WARNING)
         response = HttpResponse(content, content_type="application/json; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response

@@ -52,17 +52,25 @@ def version_export(*, version: QuestionnaireVersion, fmt: str) -> tuple[str, str
     if fmt == "sdm":
         return f"{stem}.sdm.json", sdm_json.dumps(definition)
     if fmt == "fhir":
-        import json
-
         from questionnaires.interop import fhir_questionnaire
 
-        resource = fhir_questionnaire.export_fhir(
+        exported = fhir_questionnaire.export_fhir(
             definition, version_number=version.number, status=_fhir_status(version)
         )
-        if isinstance(resource, tuple):  # (resource, notes)
-            resource = resource[0]
-        return f"{stem}.fhir.json", json.dumps(resource, ensure_ascii=False, indent=2) + "\n"
+        return f"{stem}.fhir.json", fhir_questionnaire.fhir_json(exported.resource)
     raise ServiceRefused([f"Unknown format '{fmt}': use sdm or fhir."])
+
+
+def version_export_notes(*, version: QuestionnaireVersion) -> tuple:
+    """What a FHIR export of ``version`` cannot carry exactly (scales, rankings, …)."""
+    from questionnaires.interop import fhir_questionnaire
+
+    definition = definition_services.definition_for_version(version)
+    return tuple(
+        fhir_questionnaire.export_fhir(
+            definition, version_number=version.number, status=_fhir_status(version)
+        ).notes
+    )
 
 
 def _fhir_status(version: QuestionnaireVersion) -> str:
