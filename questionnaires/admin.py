@@ -70,7 +70,9 @@ class DraftOnlyInlineMixin:
         return self._editable(obj) and super().has_delete_permission(request, obj)
 
 
-class ChoiceInline(DraftOnlyInlineMixin, TranslationInlineModelAdmin, nested_admin.NestedTabularInline):
+class ChoiceInline(
+    DraftOnlyInlineMixin, TranslationInlineModelAdmin, nested_admin.NestedTabularInline
+):
     model = Choice
     extra = 0
     sortable_field_name = "order"
@@ -110,7 +112,9 @@ class QuestionInline(
     )
 
 
-class StepInline(DraftOnlyInlineMixin, TranslationInlineModelAdmin, nested_admin.NestedStackedInline):
+class StepInline(
+    DraftOnlyInlineMixin, TranslationInlineModelAdmin, nested_admin.NestedStackedInline
+):
     model = Step
     extra = 0
     sortable_field_name = "order"
@@ -127,7 +131,9 @@ class ScaleBandInline(
     fields = ("order", "lower", "upper", "label", "severity")
 
 
-class ScaleInline(DraftOnlyInlineMixin, TranslationInlineModelAdmin, nested_admin.NestedStackedInline):
+class ScaleInline(
+    DraftOnlyInlineMixin, TranslationInlineModelAdmin, nested_admin.NestedStackedInline
+):
     model = Scale
     extra = 0
     sortable_field_name = "order"
@@ -144,7 +150,9 @@ class ScaleInline(DraftOnlyInlineMixin, TranslationInlineModelAdmin, nested_admi
 
 
 @admin.register(QuestionnaireVersion)
-class QuestionnaireVersionAdmin(SimpleHistoryAdmin, TranslationAdmin, nested_admin.NestedModelAdmin):
+class QuestionnaireVersionAdmin(
+    SimpleHistoryAdmin, TranslationAdmin, nested_admin.NestedModelAdmin
+):
     list_display = ("questionnaire", "number", "title", "status", "published_at", "lint_status")
     list_filter = ("status", "questionnaire")
     search_fields = ("questionnaire__slug", "title")
@@ -218,7 +226,8 @@ class QuestionnaireVersionAdmin(SimpleHistoryAdmin, TranslationAdmin, nested_adm
         for version in queryset:
             clone = definition_services.version_clone(version=version, actor=request.user)
             self.message_user(
-                request, _("%(version)s cloned to draft %(clone)s.") % {"version": version, "clone": clone}
+                request,
+                _("%(version)s cloned to draft %(clone)s.") % {"version": version, "clone": clone},
             )
 
     @admin.action(description=_("Retire the selected published version"))
@@ -242,7 +251,9 @@ class QuestionnaireVersionAdmin(SimpleHistoryAdmin, TranslationAdmin, nested_adm
         if fmt == "fhir":
             # The download replaces the page; the notes show on the next page the admin opens.
             for note in version_export_notes(version=version):
-                self.message_user(request, _("FHIR export: %(note)s") % {"note": note}, messages.WARNING)
+                self.message_user(
+                    request, _("FHIR export: %(note)s") % {"note": note}, messages.WARNING
+                )
         response = HttpResponse(content, content_type="application/json; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response
@@ -289,7 +300,15 @@ class TeamAdmin(admin.ModelAdmin):
 
 @admin.register(Invitation)
 class InvitationAdmin(admin.ModelAdmin):
-    list_display = ("patient_ref", "questionnaire", "disease", "team", "created_at", "expires_at", "revoked_at")
+    list_display = (
+        "patient_ref",
+        "questionnaire",
+        "disease",
+        "team",
+        "created_at",
+        "expires_at",
+        "revoked_at",
+    )
     list_filter = ("questionnaire", "disease", "team")
     search_fields = ("patient_ref",)
     readonly_fields = ("token_hash", "created_at", "revoked_at", "revoked_by", "created_by")
@@ -305,7 +324,9 @@ class ResponseAdmin(admin.ModelAdmin):
     list_display = ("pk", "version", "status", "is_preview", "started_at", "submitted_at")
     list_filter = ("status", "is_preview")
     exclude = ("answers", "wizard_state")
-    readonly_fields = [f.name for f in Response._meta.fields if f.name not in {"answers", "wizard_state"}]
+    readonly_fields = [
+        f.name for f in Response._meta.fields if f.name not in {"answers", "wizard_state"}
+    ]
 
     def has_add_permission(self, request):
         return False
@@ -316,7 +337,15 @@ class ResponseAdmin(admin.ModelAdmin):
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin):
-    list_display = ("at", "action", "actor", "team", "invitation_id_ref", "response_id_ref", "object_repr")
+    list_display = (
+        "at",
+        "action",
+        "actor",
+        "team",
+        "invitation_id_ref",
+        "response_id_ref",
+        "object_repr",
+    )
     list_filter = ("action", "team")
     date_hierarchy = "at"
 
@@ -328,5 +357,6 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
 
 from questionnaires import admin_therapy  # noqa: E402, F401

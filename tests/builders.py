@@ -48,7 +48,9 @@ def sample_definition(slug: str = "sample", *, extra_steps: int = 0) -> VersionD
         text=text("Earlier treatments"),
         max_rows=5,
         children=(
-            QuestionDef(key="treatment_name", kind=Kind.SHORT_TEXT, text=text("Name"), max_length=80),
+            QuestionDef(
+                key="treatment_name", kind=Kind.SHORT_TEXT, text=text("Name"), max_length=80
+            ),
             QuestionDef(
                 key="treatment_weeks",
                 kind=Kind.INTEGER,

@@ -105,17 +105,6 @@ class VersionLockedModel(models.Model):
     class Meta:
         abstract = True
 
-    def get_version(self) -> QuestionnaireVersion:
-        raise NotImplementedError
-
-    def check_version_is_draft(self) -> None:
-        version = self.get_version()
-        current_status = (
-            QuestionnaireVersion.objects.filter(pk=version.pk).values_list("status", flat=True).first()
-        )
-        if current_status is not None and current_status != VersionStatus.DRAFT:
-            raise VersionLockedError(_locked_message(version))
-
     def save(self, *args, **kwargs):
         self.check_version_is_draft()
         super().save(*args, **kwargs)
@@ -123,6 +112,19 @@ class VersionLockedModel(models.Model):
     def delete(self, *args, **kwargs):
         self.check_version_is_draft()
         return super().delete(*args, **kwargs)
+
+    def get_version(self) -> QuestionnaireVersion:
+        raise NotImplementedError
+
+    def check_version_is_draft(self) -> None:
+        version = self.get_version()
+        current_status = (
+            QuestionnaireVersion.objects.filter(pk=version.pk)
+            .values_list("status", flat=True)
+            .first()
+        )
+        if current_status is not None and current_status != VersionStatus.DRAFT:
+            raise VersionLockedError(_locked_message(version))
 
 
 class Questionnaire(models.Model):
@@ -196,10 +198,6 @@ class QuestionnaireVersion(models.Model):
     def __str__(self) -> str:
         return f"{self.questionnaire.slug} v{self.number} ({self.status})"
 
-    @property
-    def is_draft(self) -> bool:
-        return self.status == VersionStatus.DRAFT
-
     def save(self, *args, **kwargs):
         self._refuse_frozen_changes()
         super().save(*args, **kwargs)
@@ -209,6 +207,10 @@ class QuestionnaireVersion(models.Model):
         if stored not in (None, VersionStatus.DRAFT):
             raise VersionLockedError(_locked_message(self))
         return super().delete(*args, **kwargs)
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == VersionStatus.DRAFT
 
     def _refuse_frozen_changes(self) -> None:
         if self.pk is None:
@@ -253,7 +255,9 @@ class Instrument(models.Model):
 
 
 class Step(VersionLockedModel):
-    version = models.ForeignKey(QuestionnaireVersion, on_delete=models.CASCADE, related_name="steps")
+    version = models.ForeignKey(
+        QuestionnaireVersion, on_delete=models.CASCADE, related_name="steps"
+    )
     key = models.CharField(_("key"), max_length=64, validators=[KEY_VALIDATOR])
     order = models.PositiveIntegerField(_("order"), default=0)
     title = models.CharField(_("title"), max_length=200)

@@ -125,7 +125,10 @@ class Response(models.Model):
         help_text=_("Preview walks by content admins; never counted as real responses."),
     )
     status = models.CharField(
-        _("status"), max_length=16, choices=ResponseStatus.choices, default=ResponseStatus.IN_PROGRESS
+        _("status"),
+        max_length=16,
+        choices=ResponseStatus.choices,
+        default=ResponseStatus.IN_PROGRESS,
     )
     language = models.CharField(_("language"), max_length=16, default="en")
     # Validated answers by question key, JSON-safe (decimals as strings, dates ISO).

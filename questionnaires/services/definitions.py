@@ -67,7 +67,9 @@ def definition_for_version(version: QuestionnaireVersion) -> spec.VersionDef:
             Prefetch(
                 "questions",
                 queryset=Question.objects.select_related("instrument")
-                .prefetch_related(Prefetch("choices", queryset=Choice.objects.order_by("order", "pk")))
+                .prefetch_related(
+                    Prefetch("choices", queryset=Choice.objects.order_by("order", "pk"))
+                )
                 .order_by("order", "pk"),
             )
         )
@@ -253,7 +255,10 @@ def version_create_from_definition(
             action=audit_action,
             actor=actor,
             object_repr=str(version),
-            detail={"version_id": version.pk, "cloned_from": cloned_from.pk if cloned_from else None},
+            detail={
+                "version_id": version.pk,
+                "cloned_from": cloned_from.pk if cloned_from else None,
+            },
         )
     return version
 
@@ -414,7 +419,9 @@ def _publish_checks(*, version, definition) -> list[spec.Problem]:
 def version_retire(*, version: QuestionnaireVersion, actor=None) -> QuestionnaireVersion:
     version = QuestionnaireVersion.objects.select_for_update().get(pk=version.pk)
     if version.status != VersionStatus.PUBLISHED:
-        raise ServiceRefused([f"Only a published version can be retired; this one is {version.status}."])
+        raise ServiceRefused(
+            [f"Only a published version can be retired; this one is {version.status}."]
+        )
     _retire(version, now=timezone.now(), actor=actor)
     return version
 

@@ -1,4 +1,4 @@
-"""Definition lifecycle: write/read round trip, publish (linter gate), immutability, clone, retire."""
+"""Definition lifecycle: round trip, publish (linter gate), immutability, clone, retire."""
 
 from __future__ import annotations
 
@@ -115,7 +115,14 @@ def test_only_drafts_can_be_published(published):
         lambda v: Step.objects.create(version=v, key="late", title="Late"),
         lambda v: QuestionnaireVersion.objects.get(pk=v.pk).delete(),
     ],
-    ids=["step-save", "question-delete", "choice-bulk-update", "step-bulk-delete", "step-add", "version-delete"],
+    ids=[
+        "step-save",
+        "question-delete",
+        "choice-bulk-update",
+        "step-bulk-delete",
+        "step-add",
+        "version-delete",
+    ],
 )
 def test_published_versions_refuse_every_change(published, change):
     before = definition_for_version(published)
