@@ -226,11 +226,12 @@ def version_create_from_definition(
         questionnaire.disease = definition.disease
         questionnaire.full_clean()
         questionnaire.save(update_fields=["disease"])
-    last_number = (
-        QuestionnaireVersion.objects.select_for_update()
-        .filter(questionnaire=questionnaire)
-        .aggregate(last=Max("number"))["last"]
-    )
+    # Lock the questionnaire row so two imports or clones at once cannot both take
+    # the same next number (PostgreSQL refuses FOR UPDATE on an aggregate).
+    Questionnaire.objects.select_for_update().filter(pk=questionnaire.pk).first()
+    last_number = QuestionnaireVersion.objects.filter(questionnaire=questionnaire).aggregate(
+        last=Max("number")
+    )["last"]
     version = QuestionnaireVersion(
         questionnaire=questionnaire,
         number=(last_number or 0) + 1,

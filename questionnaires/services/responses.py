@@ -66,7 +66,7 @@ class SubmitIncomplete(ServiceRefused):
 
 def _lock(response: Response) -> Response:
     return (
-        Response.objects.select_for_update()
+        Response.objects.select_for_update(of=("self",))
         .select_related("version__questionnaire", "invitation__team")
         .get(pk=response.pk)
     )
@@ -93,7 +93,9 @@ def response_start(*, invitation: Invitation, language: str | None = None) -> Re
     Idempotent: starting twice (two tabs, a double click) returns the same response.
     """
     invitation = (
-        Invitation.objects.select_for_update().select_related("questionnaire").get(pk=invitation.pk)
+        Invitation.objects.select_for_update(of=("self",))
+        .select_related("questionnaire")
+        .get(pk=invitation.pk)
     )
     if invitation.is_revoked or invitation.is_expired():
         raise ServiceRefused(["This invitation can no longer be used."])

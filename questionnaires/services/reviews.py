@@ -19,7 +19,11 @@ def response_mark_reviewed(*, response: Response, actor) -> Response:
     (views check access first; this is the same rule again where the write happens).
     """
     # Lock the row so two clinicians pressing the button at once record one review.
-    locked = Response.objects.select_for_update().select_related("invitation").get(pk=response.pk)
+    locked = (
+        Response.objects.select_for_update(of=("self",))
+        .select_related("invitation")
+        .get(pk=response.pk)
+    )
     if locked.is_preview or locked.invitation is None:
         raise ServiceRefused([_("An admin preview cannot be reviewed.")])
     team_id = locked.invitation.team_id
