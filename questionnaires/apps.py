@@ -14,3 +14,6 @@ class QuestionnairesConfig(AppConfig):
         # Registers the stored-test-case gate with the publish service, whether or not
         # the admin is ever imported (commands publish too).
         from questionnaires.services import simulation_cases  # noqa: F401
+
+        # Registers "render the summary PDFs" as a hook on every frozen result.
+        from questionnaires.services import summaries  # noqa: F401

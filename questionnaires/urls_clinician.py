@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from questionnaires.views import clinician
+from questionnaires.views import clinician, summary
 
 app_name = "clinician"
 urlpatterns = [
@@ -16,4 +16,9 @@ urlpatterns = [
     ),
     path("responses/<int:pk>/", clinician.response_detail, name="response_detail"),
     path("responses/<int:pk>/review/", clinician.response_review, name="response_review"),
+    path(
+        "responses/<int:pk>/summary.pdf",
+        summary.response_summary_pdf,
+        name="response_summary_pdf",
+    ),
 ]

@@ -7,7 +7,7 @@ Names: ``patient:<page>`` with ``token``, ``patient:preview_<page>`` with ``resp
 
 from django.urls import path
 
-from questionnaires.views import patient
+from questionnaires.views import patient, summary
 from questionnaires.wizard import PatientWizard
 
 app_name = "patient"
@@ -23,6 +23,7 @@ def _pages(base: str, name_prefix: str) -> list:
         path(f"{base}step/<str:step>/", wizard, name=f"{name_prefix}step"),
         path(f"{base}check/", patient.check_answers, name=f"{name_prefix}check"),
         path(f"{base}done/", patient.confirmation, name=f"{name_prefix}done"),
+        path(f"{base}summary.pdf", summary.patient_summary_pdf, name=f"{name_prefix}summary_pdf"),
     ]
 
 

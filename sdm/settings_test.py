@@ -12,3 +12,7 @@ from sdm.settings import *  # noqa: E402, F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast; tests only
 SECURE_HSTS_SECONDS = 0
+
+# Submitting renders the summary PDFs through the immediate task backend; most tests
+# submit without caring about PDFs, so they opt in (tests/summary, the db_worker tests).
+SDM_SUMMARY_RENDER_ON_SUBMIT = False

@@ -232,9 +232,13 @@ def response_detail(request: HttpRequest, pk: int, *, teams) -> HttpResponse:
         response_id=response.pk,
         object_repr=f"response {response.pk}",
     )
-    return render(
-        request, "clinician/response_detail.html", response_detail_context(request, response)
-    )
+    context = response_detail_context(request, response)
+    if response.is_submitted:
+        # views.summary imports this module for its access decorator.
+        from questionnaires.views.summary import summary_page_context
+
+        context.update(summary_page_context(request=request, response=response))
+    return render(request, "clinician/response_detail.html", context)
 
 
 def response_detail_context(request: HttpRequest, response: Response) -> dict:

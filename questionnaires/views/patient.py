@@ -383,6 +383,7 @@ def confirmation(request: HttpRequest, journey: Journey) -> HttpResponse:
         "submitted_at": response.submitted_at,
         "response": response,
         "result": result,
+        "summary_pdf_url": journey.url("summary_pdf") if result else None,
         "results": (
             patient_results_context_for(result=result, language=translation.get_language())
             if result

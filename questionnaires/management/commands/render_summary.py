@@ -1,0 +1,97 @@
+"""Render one discussion summary to a PDF file.
+
+    python manage.py render_summary (--response ID | --token TOKEN) --out PATH
+        [--lang en|zh-hans] [--audience clinician|patient] [--html]
+
+Renders now, in this process (no task queue, nothing stored), from the response's frozen
+result, with the same templates, renderer and time limit as the background task. ``--html``
+writes the HTML document instead of the PDF. Each run is audit-logged like a download.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from questionnaires.models import AuditAction, Invitation, Response
+from questionnaires.models.response import SummaryAudience, hash_token
+from questionnaires.services.audit import audit_record
+from questionnaires.services.invitations import response_of
+from questionnaires.summary.context import SummaryUnavailable, summary_context_build
+from questionnaires.summary.render import RenderFailed, summary_html, summary_pdf
+
+
+class Command(BaseCommand):
+    help = "Render one response's discussion summary to a PDF (or HTML) file."
+
+    def add_arguments(self, parser):
+        which = parser.add_mutually_exclusive_group(required=True)
+        which.add_argument("--response", type=int, help="response id")
+        which.add_argument("--token", help="the invitation token from the patient's link")
+        parser.add_argument("--out", required=True, help="file to write")
+        parser.add_argument(
+            "--lang",
+            default="en",
+            choices=[code for code, _name in settings.LANGUAGES],
+            help="the reader's language (default: en)",
+        )
+        parser.add_argument(
+            "--audience",
+            default=SummaryAudience.CLINICIAN,
+            choices=SummaryAudience.values,
+            help="clinician summary or the patient's own copy (default: clinician)",
+        )
+        parser.add_argument("--html", action="store_true", help="write the HTML document")
+
+    def handle(self, *args, **options):
+        response = self.find(options)
+        try:
+            context = summary_context_build(
+                response=response.pk, language=options["lang"], audience=options["audience"]
+            )
+        except SummaryUnavailable:
+            raise CommandError(f"Response {response.pk} has not been submitted.") from None
+        out = Path(options["out"])
+        if options["html"]:
+            out.write_text(summary_html(context=context), encoding="utf-8")
+            pages = None
+        else:
+            try:
+                rendered = summary_pdf(context=context)
+            except RenderFailed as failed:
+                raise CommandError(str(failed)) from None
+            out.write_bytes(rendered.pdf)
+            pages = rendered.pages
+        invitation = response.invitation
+        audit_record(
+            action=AuditAction.SUMMARY_PDF_DOWNLOADED,
+            team=invitation.team if invitation else None,
+            invitation_id=invitation.pk if invitation else None,
+            response_id=response.pk,
+            object_repr=f"response {response.pk}",
+            detail={
+                "audience": options["audience"],
+                "language": options["lang"],
+                "via": "render_summary",
+            },
+        )
+        what = "HTML" if options["html"] else f"PDF, {pages} page(s)"
+        self.stderr.write(f"Wrote the summary of response {response.pk} to {out} ({what}).")
+
+    def find(self, options) -> Response:
+        queryset = Response.objects.select_related("invitation__team")
+        if options["response"] is not None:
+            response = queryset.filter(pk=options["response"]).first()
+            if response is None:
+                raise CommandError(f"No response with id {options['response']}.")
+            return response
+        # The clinic's own tool: an expired or revoked link still names its response.
+        invitation = Invitation.objects.filter(token_hash=hash_token(options["token"])).first()
+        if invitation is None:
+            raise CommandError("No invitation matches this token.")
+        response = response_of(invitation)
+        if response is None:
+            raise CommandError("This invitation has no response yet.")
+        return queryset.get(pk=response.pk)

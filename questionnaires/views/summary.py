@@ -1,0 +1,215 @@
+"""The discussion summary on the web and as PDF downloads (clinician and patient).
+
+* ``summary_page_context(request=…, response=…)``: what the clinician's response page
+  (``clinician/response_detail.html``, which audits the view) needs to include
+  ``summary/summary.html``: the summary itself, always available as HTML, and the state of
+  its PDF. It never waits for a render.
+* ``response_summary_pdf``: ``clinic/responses/<id>/summary.pdf`` for the clinician's team
+  (other teams get a 404). ``?lang=zh-hans`` reads it in another language.
+* ``patient_summary_pdf``: ``p/<token>/summary.pdf``, the patient's own copy, in their
+  language, once they have submitted.
+
+A stored PDF is served as it is; a missing one is requested (with the immediate task
+backend it is made during the request; with the database backend a page says it is being
+prepared and refreshes). Every PDF served is audit-logged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import translation
+from django.utils.cache import add_never_cache_headers
+from django.views.decorators.http import require_http_methods
+
+from questionnaires.models import AuditAction, Response, ResponseStatus, SummaryDocument, Team
+from questionnaires.models.response import SummaryAudience, SummaryStatus
+from questionnaires.selectors.access import responses_for_user
+from questionnaires.services.audit import audit_record
+from questionnaires.services.summaries import (
+    StoredPdf,
+    clinician_language,
+    summary_pdf_bytes,
+    summary_request,
+    summary_stored_pdf,
+)
+from questionnaires.summary.context import SummaryUnavailable, summary_context_build
+from questionnaires.summary.render import SUMMARY_TEMPLATE_VERSION
+from questionnaires.views.clinician import clinician_required
+from questionnaires.views.patient import Journey, journey_view, page
+
+# How often the "being prepared" page reloads itself (seconds).
+REFRESH_SECONDS = 3
+
+
+@dataclass(frozen=True)
+class SummaryPdfState:
+    status: str  # a SummaryStatus value, or "missing" before anyone asked for it
+    url: str
+
+    @property
+    def ready(self) -> bool:
+        return self.status == SummaryStatus.READY
+
+    @property
+    def failed(self) -> bool:
+        return self.status == SummaryStatus.FAILED
+
+
+def reader_language(request: HttpRequest) -> str:
+    """``?lang=`` when it is a site language, else the clinician's page language."""
+    codes = [code for code, _name in settings.LANGUAGES]
+    asked = request.GET.get("lang", "")
+    if asked in codes:
+        return asked
+    active = translation.get_language() or ""
+    return active if active in codes else clinician_language()
+
+
+def summary_page_context(*, request: HttpRequest, response: Response) -> dict:
+    """The summary for the response page: ``{}`` while the response has no result."""
+    language = reader_language(request)
+    try:
+        summary = summary_context_build(
+            response=response.pk, language=language, audience=SummaryAudience.CLINICIAN
+        )
+    except SummaryUnavailable:
+        return {}
+    status = (
+        SummaryDocument.objects.filter(
+            result_id=summary.result_id,
+            audience=SummaryAudience.CLINICIAN,
+            language=language,
+            template_version=SUMMARY_TEMPLATE_VERSION,
+        )
+        .values_list("status", flat=True)
+        .first()
+    )
+    url = reverse("clinician:response_summary_pdf", args=[response.pk])
+    return {
+        "summary": summary,
+        "summary_pdf": SummaryPdfState(status=status or "missing", url=f"{url}?lang={language}"),
+    }
+
+
+def _pdf_response(data: bytes, *, filename: str) -> HttpResponse:
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Content-Length"] = str(len(data))
+    add_never_cache_headers(response)  # patient data: never in a shared or browser cache
+    return response
+
+
+def _status_context(document: SummaryDocument) -> dict:
+    return {
+        "document": document,
+        "failed": document.status == SummaryStatus.FAILED,
+        "refresh_seconds": REFRESH_SECONDS,
+    }
+
+
+def _audit_download(*, stored: StoredPdf, actor, audience: str, language: str) -> None:
+    audit_record(
+        action=AuditAction.SUMMARY_PDF_DOWNLOADED,
+        actor=actor,
+        # Ids are enough for the audit row's foreign key (no query for the team).
+        team=Team(pk=stored.team_id) if stored.team_id else None,
+        invitation_id=stored.invitation_id,
+        response_id=stored.response_id,
+        object_repr=f"response {stored.response_id}",
+        detail={"audience": audience, "language": language},
+    )
+
+
+def _stored_or_requested(
+    response: Response, *, audience: str, language: str
+) -> StoredPdf | SummaryDocument:
+    """The PDF after asking for it (rendered at once by an immediate backend), or the
+    document whose status to show when it is not ready."""
+    document = summary_request(
+        result=response.result, audience=audience, language=language, retry_failed=True
+    )
+    if document.status != SummaryStatus.READY:
+        return document
+    return StoredPdf(
+        pdf=summary_pdf_bytes(document=document),
+        response_id=response.pk,
+        invitation_id=response.invitation_id,
+        team_id=response.invitation.team_id if response.invitation else None,
+    )
+
+
+@require_http_methods(["GET", "HEAD"])
+@clinician_required
+def response_summary_pdf(request: HttpRequest, pk: int, *, teams) -> HttpResponse:
+    language = reader_language(request)
+    audience = SummaryAudience.CLINICIAN
+    # The common case in one query: a stored PDF of a response this clinician may see.
+    stored = summary_stored_pdf(
+        responses=responses_for_user(request.user),
+        response_id=pk,
+        audience=audience,
+        language=language,
+    )
+    if stored is None:
+        response = get_object_or_404(
+            responses_for_user(request.user)
+            .select_related("invitation__team", "result")
+            .filter(status=ResponseStatus.SUBMITTED, result__isnull=False),
+            pk=pk,
+        )
+        outcome = _stored_or_requested(response, audience=audience, language=language)
+        if isinstance(outcome, SummaryDocument):
+            page_response = render(
+                request,
+                "summary/pdf_status.html",
+                {
+                    **_status_context(outcome),
+                    "response": response,
+                    "back_url": reverse("clinician:response_detail", args=[response.pk]),
+                },
+                status=503 if outcome.status == SummaryStatus.FAILED else 202,
+            )
+            add_never_cache_headers(page_response)
+            return page_response
+        stored = outcome
+    _audit_download(stored=stored, actor=request.user, audience=audience, language=language)
+    return _pdf_response(stored.pdf, filename=f"summary-{stored.response_id}-{language}.pdf")
+
+
+@require_http_methods(["GET", "HEAD"])
+@journey_view
+def patient_summary_pdf(request: HttpRequest, journey: Journey) -> HttpResponse:
+    """The patient's own copy, in their language, once submitted."""
+    response = journey.response
+    if response is None or not response.is_submitted:
+        return redirect(journey.url("landing"))
+    language = journey.language
+    if language not in [code for code, _name in settings.LANGUAGES]:
+        language = settings.LANGUAGE_CODE
+    audience = SummaryAudience.PATIENT
+    stored = summary_stored_pdf(
+        responses=Response.objects.filter(pk=response.pk),
+        response_id=response.pk,
+        audience=audience,
+        language=language,
+    )
+    if stored is None:
+        if getattr(response, "result", None) is None:
+            raise Http404
+        outcome = _stored_or_requested(response, audience=audience, language=language)
+        if isinstance(outcome, SummaryDocument):
+            return page(
+                request,
+                "summary/patient_pdf_status.html",
+                {**_status_context(outcome), "back_url": journey.url("done")},
+                journey=journey,
+                status=503 if outcome.status == SummaryStatus.FAILED else 202,
+            )
+        stored = outcome
+    _audit_download(stored=stored, actor=None, audience=audience, language=language)
+    return _pdf_response(stored.pdf, filename="my-summary.pdf")

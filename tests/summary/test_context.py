@@ -1,0 +1,199 @@
+"""The summary context: one fetch, then pure functions; languages; flags; trend; options."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from questionnaires.models import Response, Result
+from questionnaires.summary.context import summary_context_build
+from questionnaires.summary.flags import FlagKind
+from questionnaires.walk import version_definition
+from tests.summary.builders import CHINESE_TEXT, COMMON
+
+
+def _definition(response_id: int):
+    return version_definition(Response.objects.get(pk=response_id).version)
+
+
+def _build(response_id: int, language: str = "en", audience: str = "clinician"):
+    return summary_context_build(response=response_id, language=language, audience=audience)
+
+
+def test_the_context_is_built_from_two_queries(demo, django_assert_num_queries):
+    response_id = demo.responses["psoriasis"]
+    _definition(response_id)  # the definition of a published version is cached per process
+    with django_assert_num_queries(2):  # the response with its relations; earlier results
+        _build(response_id)
+
+
+def test_the_same_snapshot_gives_the_same_context(demo):
+    response_id = demo.responses["multiple_sclerosis"]
+    assert _build(response_id) == _build(response_id)
+
+
+def test_a_chinese_answered_response_read_in_english(demo):
+    summary = _build(demo.chinese, language="en")
+    questions = _definition(demo.chinese).question_map()
+    assert summary.header.patient_language == "Simplified Chinese"
+    assert summary.header.patient_language_code == "zh-hans"
+    # Coded answers become the definition's English labels ...
+    therapy_label = next(c for c in questions["prior_therapy"].choices if c.value == "methotrexate")
+    assert summary.history.rows[0][0] == therapy_label.label["en"]
+    # ... free text is quoted as written, marked with the patient's language.
+    texts = {text.label: text for text in summary.patient_texts}
+    goal = texts[questions["goal"].text["en"]]
+    assert goal.lines == (CHINESE_TEXT["goal"],)
+    assert goal.lang == "zh-hans"
+    own = texts[questions["own_questions"].text["en"]]
+    assert own.lines == tuple(CHINESE_TEXT["own_questions"].splitlines())
+
+
+def test_an_english_answered_response_read_in_chinese(demo):
+    response_id = demo.responses["psoriasis"]
+    summary = _build(response_id, language="zh-hans")
+    questions = _definition(response_id).question_map()
+    labels = {c.value: c.label["zh-hans"] for c in questions["prior_therapy"].choices}
+    assert [row[0] for row in summary.history.rows] == [
+        labels["methotrexate"],
+        labels["adalimumab"],
+    ]
+    assert summary.header.condition == next(
+        c.label["zh-hans"] for c in questions["condition"].choices if c.value == "psoriasis"
+    )
+    goal = next(t for t in summary.patient_texts if t.label == questions["goal"].text["zh-hans"])
+    assert goal.lines == (COMMON["goal"],)
+    assert goal.lang == "en"
+
+
+def test_red_flags_come_in_their_order_with_what_matters(demo):
+    response_id = demo.responses["psoriasis"]
+    summary = _build(response_id)
+    questions = _definition(response_id).question_map()
+    kinds = [flag.kind for flag in summary.flags]
+    assert kinds == [FlagKind.ANSWER, FlagKind.SEVERE_BAND, FlagKind.DECISIONAL_CONFLICT]
+    tb, severe, sure = summary.flags
+    assert tb.title == questions["safety_tb"].text["en"]
+    assert tb.detail == "Yes"
+    assert "TB" in tb.note
+    # The demo psoriasis answers give a mean of 9 on 0–10: the "severe" band.
+    assert severe.detail.startswith("9")
+    # Two SURE items were answered "no": 2 of 4.
+    assert "2 of 4" in sure.detail
+
+
+def test_options_excluded_by_a_clinical_rule_are_red_flags(demo):
+    summary = _build(demo.responses["multiple_sclerosis"])
+    result = Result.objects.get(response_id=demo.responses["multiple_sclerosis"])
+    by_rule = [
+        item["option_id"]
+        for item in result.weighing["not_suitable"]
+        if any(reason["rule_id"] for reason in item["reasons"])
+    ]
+    assert by_rule, "the MS demo case (pregnancy planned) excludes options by rule"
+    flagged = [flag for flag in summary.flags if flag.kind == FlagKind.NOT_SUITABLE]
+    assert len(flagged) == len(by_rule)
+    # History-based exclusions (did not work before) are listed with the options instead.
+    history_only = [item for item in summary.options.not_suitable if not item.by_rule]
+    assert any("did not work" in " ".join(item.reasons) for item in history_only)
+
+
+def test_the_current_treatment_is_not_listed_as_left_out(demo):
+    summary = _build(demo.responses["atopic_dermatitis"])
+    result = Result.objects.get(response_id=demo.responses["atopic_dermatitis"])
+    current = result.weighing["current_therapy"]
+    assert current
+    names = {item.name for item in summary.options.not_suitable}
+    assert not any(current.replace("_", " ") in name.lower() for name in names)
+
+
+def test_the_trend_shows_earlier_visits_of_the_same_patient_in_the_same_team(demo):
+    summary = _build(demo.responses["psoriasis"])
+    (activity,) = summary.activity
+    assert activity.key == "activity_psoriasis"
+    # The earlier visit in this team and this one; the other team's visit is not there.
+    assert activity.visits == 2
+    earlier = Result.objects.get(response_id=demo.earlier).scores
+    earlier_score = Decimal(next(s["score"] for s in earlier if s["key"] == activity.key))
+    current_score = Decimal(activity.score)
+    assert current_score > earlier_score
+    assert (
+        activity.change
+        == f"Worse by {(current_score - earlier_score).normalize():f} since last visit"
+    )
+    assert str(activity.chart).count("<circle") == 2
+
+
+def test_a_first_visit_has_no_comparison(demo):
+    (activity,) = _build(demo.responses["sle"]).activity
+    assert activity.visits == 1
+    assert activity.change == "First visit"
+
+
+def test_options_follow_the_frozen_ranking(demo):
+    response_id = demo.responses["vitiligo"]
+    summary = _build(response_id)
+    weighing = Result.objects.get(response_id=response_id).weighing
+    assert [row.option_id for row in summary.options.rows] == [
+        option["option_id"] for option in weighing["ranked"]
+    ]
+    assert [row.fit for row in summary.options.rows] == [
+        option["fit_display"] for option in weighing["ranked"]
+    ]
+    sensitivity = weighing["sensitivity"]
+    close = {row.option_id for row in summary.options.rows if row.close_call}
+    expected = (
+        {sensitivity["leader"], sensitivity["runner_up"]} if sensitivity["close_call"] else set()
+    )
+    assert close == expected
+    # Experimental options the patient would not consider are conflicts, never dropped.
+    experimental = [row for row in summary.options.rows if row.conflicts]
+    assert experimental
+
+
+def test_priorities_carry_the_frozen_weights(demo):
+    response_id = demo.responses["sle"]
+    summary = _build(response_id)
+    weighing = Result.objects.get(response_id=response_id).weighing
+    assert [item.rank for item in summary.priorities] == list(range(1, 8))
+    assert [item.weight_percent for item in summary.priorities] == [
+        round(100 * weighing["weights"][key]) for key in weighing["priority"]
+    ]
+    assert summary.ranking_given is True
+
+
+def test_readiness_lists_the_sure_items_and_the_preferred_role(demo):
+    response_id = demo.responses["psoriasis"]
+    readiness = _build(response_id).readiness
+    questions = _definition(response_id).question_map()
+    assert [item.is_no for item in readiness.items] == [True, False, True, False]
+    assert readiness.conflict is True
+    role = next(c for c in questions["preferred_role"].choices if c.value == "share")
+    assert readiness.role == role.label["en"]
+
+
+def test_the_footer_names_versions_and_instrument_notices(demo):
+    response_id = demo.responses["psoriasis"]
+    footer = _build(response_id).footer
+    result = Result.objects.get(response_id=response_id)
+    definition = _definition(response_id)
+    assert footer.engine_version == result.engine_version
+    sure = next(i for i in definition.instruments if i.key == "sure")
+    assert footer.copyright_notices == (sure.copyright_notice,)
+    assert footer.evidence_sources == result.weighing["evidence"]["sources"]
+
+
+def test_the_patient_copy_uses_the_patient_wording(demo):
+    summary = _build(demo.responses["psoriasis"], audience="patient")
+    assert summary.is_patient_copy
+    assert all(flag.note == "" for flag in summary.flags if flag.kind == FlagKind.ANSWER)
+    assert all(row.sentence for row in summary.options.rows)
+    assert summary.options.sensitivity.startswith(
+        ("This is a close call", summary.options.rows[0].name)
+    )
+
+
+def test_an_unknown_audience_is_refused(demo):
+    with pytest.raises(ValueError):
+        _build(demo.responses["psoriasis"], audience="insurer")

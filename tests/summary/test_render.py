@@ -1,0 +1,267 @@
+"""The summary as HTML and PDF: order of sections, content, languages, pages, tags, limits."""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import signal
+import subprocess
+import threading
+
+import pypdf
+import pytest
+from django.conf import settings
+
+from questionnaires.models import Response, Result
+from questionnaires.summary import render
+from questionnaires.summary.context import summary_context_build
+from questionnaires.summary.render import (
+    RenderTimeout,
+    html_pdf,
+    pdf_page_count,
+    summary_html,
+    summary_pdf,
+    time_limit,
+)
+from questionnaires.walk import version_definition
+from tests.summary.builders import CHINESE_TEXT, CONDITIONS
+
+SECTION_HEADINGS_EN = (
+    "Patient reference",
+    "Red flags",
+    "The patient's goals and own questions",
+    "Disease activity",
+    "Treatment history",
+    "Priorities and risk limits",
+    "Options and how they fit the patient's priorities",
+    "Decision readiness",
+    "About this summary",
+    "Not a recommendation",
+)
+OUTPUT_DIR = settings.BASE_DIR / "test-output"
+
+
+@pytest.fixture(scope="module")
+def rendered():
+    """PDFs rendered once per module: (response id, language, audience) → (context, bytes)."""
+    cache: dict = {}
+
+    def get(response_id: int, language: str = "en", audience: str = "clinician"):
+        key = (response_id, language, audience)
+        if key not in cache:
+            context = summary_context_build(
+                response=response_id, language=language, audience=audience
+            )
+            cache[key] = (context, summary_pdf(context=context).pdf)
+        return cache[key]
+
+    return get
+
+
+def _text(pdf: bytes) -> str:
+    pages = pypdf.PdfReader(io.BytesIO(pdf)).pages
+    return re.sub(r"\s+", " ", " ".join(page.extract_text() for page in pages))
+
+
+def _flat(text: str) -> str:
+    return re.sub(r"\s+", " ", text)
+
+
+def _in_order(text: str, needles) -> list[int]:
+    """Positions of ``needles`` in order, ignoring white space (table cells wrap lines)."""
+    text = re.sub(r"\s+", "", text)
+    positions = []
+    start = 0
+    for needle in needles:
+        found = text.find(re.sub(r"\s+", "", needle), start)
+        assert found >= 0, f"{needle!r} missing (or out of order)"
+        positions.append(found)
+        start = found + 1
+    return positions
+
+
+@pytest.mark.parametrize("condition", CONDITIONS)
+def test_each_demo_summary_has_its_sections_in_order_on_at_most_three_pages(
+    demo, rendered, condition
+):
+    context, pdf = rendered(demo.responses[condition])
+    reader = pypdf.PdfReader(io.BytesIO(pdf))
+    assert 1 <= len(reader.pages) <= 3
+    assert pdf_page_count(pdf) == len(reader.pages)
+    text = _text(pdf)
+    _in_order(text, SECTION_HEADINGS_EN)
+    # The options, ranked as frozen, inside the options section.
+    options_at = text.find("Options and how they fit")
+    readiness_at = text.find("Decision readiness")
+    names = [row.name for row in context.options.rows]
+    positions = _in_order(text[options_at:readiness_at], names)
+    assert positions == sorted(positions)
+    # The footer: versions, instrument notice, "page x of y" on every page.
+    result = Result.objects.get(response_id=demo.responses[condition])
+    assert f"Engine {result.engine_version}" in text or result.engine_version in text
+    assert "SURE test © O'Connor & Légaré, 2008" in text
+    for number in range(1, len(reader.pages) + 1):
+        assert f"Page {number} of {len(reader.pages)}" in text
+
+
+def test_red_flags_are_on_the_first_page(demo, rendered):
+    response_id = demo.responses["psoriasis"]
+    _, pdf = rendered(response_id)
+    first_page = _flat(pypdf.PdfReader(io.BytesIO(pdf)).pages[0].extract_text())
+    questions = version_definition(Response.objects.get(pk=response_id).version).question_map()
+    assert _flat(questions["safety_tb"].text["en"]) in first_page
+    assert "Possible decisional conflict (SURE)" in first_page
+
+
+def test_a_chinese_answered_summary_read_in_english(demo, rendered):
+    _, pdf = rendered(demo.chinese, "en")
+    text = _text(pdf)
+    assert CHINESE_TEXT["goal"] in text
+    for line in CHINESE_TEXT["own_questions"].splitlines():
+        assert line in text
+    assert "Methotrexate (tablets or injections)" in text  # a coded answer, in English
+    assert "Answered in Simplified Chinese" in text
+
+
+def test_an_english_answered_summary_read_in_chinese(demo, rendered):
+    response_id = demo.responses["psoriasis"]
+    context, pdf = rendered(response_id, "zh-hans")
+    text = _text(pdf)
+    questions = version_definition(Response.objects.get(pk=response_id).version).question_map()
+    methotrexate = next(c for c in questions["prior_therapy"].choices if c.value == "methotrexate")
+    assert methotrexate.label["zh-hans"] in text
+    assert _flat(questions["safety_tb"].text["zh-hans"]) in text.replace(" ", " ")
+    assert "Clear skin before my sister" in text  # the patient's own words, untranslated
+    assert 1 <= len(pypdf.PdfReader(io.BytesIO(pdf)).pages) <= 3
+
+
+def test_the_pdf_is_tagged_with_language_and_title(demo, rendered):
+    context, pdf = rendered(demo.chinese, "en")
+    reader = pypdf.PdfReader(io.BytesIO(pdf))
+    root = reader.trailer["/Root"]
+    assert "/StructTreeRoot" in root
+    assert root["/Lang"] == "en"
+    assert reader.metadata.title == context.title
+
+
+def test_the_html_marks_languages_and_has_no_inline_styles(demo):
+    context = summary_context_build(response=demo.chinese, language="en", audience="clinician")
+    html = summary_html(context=context)
+    assert '<html lang="en">' in html
+    assert f"<title>{context.title}</title>" in html
+    assert '<blockquote lang="zh-hans">' in html
+    assert " style=" not in html  # the Content Security Policy forbids inline styles
+
+
+def test_the_patient_copy(demo, rendered):
+    _, pdf = rendered(demo.responses["psoriasis"], "en", "patient")
+    text = _text(pdf)
+    _in_order(
+        text,
+        (
+            "Your treatment discussion summary",
+            "Things to talk about first",
+            "Your goals and questions",
+            "How the options fit what matters to you",
+            "This is not a recommendation",
+        ),
+    )
+    assert "Red flags" not in text
+    assert 1 <= len(pypdf.PdfReader(io.BytesIO(pdf)).pages) <= 3
+
+
+def test_a_page_of_the_demo_pdf_as_png(demo, rendered):
+    if shutil.which("pdftoppm") is None:
+        pytest.skip("pdftoppm (poppler-utils) is not installed")
+    _, pdf = rendered(demo.responses["psoriasis"])
+    OUTPUT_DIR.mkdir(exist_ok=True)
+    pdf_path = OUTPUT_DIR / "summary-psoriasis.pdf"
+    pdf_path.write_bytes(pdf)
+    prefix = OUTPUT_DIR / "summary-psoriasis-page"
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile", pdf_path, prefix],
+        check=True,
+        timeout=60,
+    )
+    png = prefix.with_suffix(".png").read_bytes()
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    assert len(png) > 20_000  # a page with text and charts, not a blank one
+
+
+# --- time limit --------------------------------------------------------------------------------
+
+LONG_HTML = (
+    '<!doctype html><html lang="en"><head><title>Long</title></head><body>'
+    + "<table>"
+    + "".join(f"<tr><td>row {n}</td><td>{'word ' * 40}</td></tr>" for n in range(4000))
+    + "</table></body></html>"
+)
+SHORT_HTML = (
+    '<!doctype html><html lang="en"><head><title>S</title></head><body><p>Hi</p></body></html>'
+)
+
+
+def test_a_render_over_the_limit_is_stopped_in_the_main_thread():
+    with pytest.raises(RenderTimeout):
+        html_pdf(html=LONG_HTML, stylesheets=(), seconds=0.2)
+
+
+def test_the_alarm_is_cleared_and_the_previous_handler_restored():
+    before = signal.getsignal(signal.SIGALRM)
+    with time_limit(5):
+        pass
+    assert signal.getsignal(signal.SIGALRM) is before
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+
+
+def _in_thread(function):
+    outcome = {}
+
+    def run():
+        try:
+            outcome["value"] = function()
+        except Exception as error:  # handed back to the test
+            outcome["error"] = error
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(120)
+    return outcome
+
+
+def test_outside_the_main_thread_the_render_runs_in_a_child_process(monkeypatch):
+    calls = []
+    real = render._render_in_child
+    monkeypatch.setattr(
+        render, "_render_in_child", lambda **kwargs: calls.append(kwargs) or real(**kwargs)
+    )
+    outcome = _in_thread(lambda: html_pdf(html=SHORT_HTML, stylesheets=(), seconds=60))
+    assert "error" not in outcome, outcome.get("error")
+    assert len(calls) == 1
+    assert outcome["value"].pages == 1
+    assert "Hi" in _text(outcome["value"].pdf)
+
+
+def test_a_child_render_over_the_limit_is_killed():
+    outcome = _in_thread(lambda: html_pdf(html=LONG_HTML, stylesheets=(), seconds=0.5))
+    assert isinstance(outcome.get("error"), RenderTimeout)
+
+
+def test_a_questionnaire_without_options_or_readiness_still_renders(db):
+    """Any published questionnaire gets a summary: absent sections say so, nothing breaks."""
+    from questionnaires.models.response import InvitationStatus
+    from questionnaires.services.results import result_freeze
+    from tests.clinic_factories import invitation, published_questionnaire, team
+
+    sample = published_questionnaire("sample-summary")
+    invited = invitation(
+        team=team("Sample team"), questionnaire=sample, state=InvitationStatus.SUBMITTED
+    )
+    result_freeze(response=invited.response)
+    context = summary_context_build(
+        response=invited.response.pk, language="en", audience="clinician"
+    )
+    assert context.options is None and context.readiness is None and context.history is None
+    text = _text(summary_pdf(context=context).pdf)
+    _in_order(text, ("Red flags", "No options were weighed", "About this summary"))
