@@ -11,9 +11,7 @@ class QuestionnairesConfig(AppConfig):
         from questionnaires.history import register_history
 
         register_history()
-        # Registers the stored-test-case gate with the publish service, whether or not
-        # the admin is ever imported (commands publish too).
-        from questionnaires.services import simulation_cases  # noqa: F401
-
-        # Registers "render the summary PDFs" as a hook on every frozen result.
-        from questionnaires.services import summaries  # noqa: F401
+        # Importing these registers, whether or not the admin is ever loaded (commands
+        # publish and submit too): the stored-test-case gate with the publish service,
+        # and "render the summary PDFs" as a hook on every frozen result.
+        from questionnaires.services import simulation_cases, summaries  # noqa: F401
