@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 from collections import ChainMap, OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -47,6 +46,7 @@ from django.utils.translation import gettext_lazy as _
 from questionnaires.engine.conditions import evaluate, is_answered, referenced_keys
 from questionnaires.engine.definition import Kind, QuestionDef, StepDef, Text, VersionDef
 from questionnaires.engine.visibility import resolve_visibility
+from questionnaires.lru import ImmutableLru
 
 DEFAULT_SHORT_TEXT_LENGTH = 200
 DEFAULT_LONG_TEXT_LENGTH = 4000
@@ -853,9 +853,7 @@ def build_step_form_classes(definition: VersionDef) -> dict[str, type[StepForm]]
     return {step.key: build_step_form_class(definition, step) for step in definition.steps}
 
 
-_CACHE_SIZE = 64
-_class_cache: OrderedDict[tuple, dict[str, type[StepForm]]] = OrderedDict()
-_class_cache_lock = threading.Lock()
+_form_classes: ImmutableLru[dict[str, type[StepForm]]] = ImmutableLru(size=64)
 
 
 def step_form_classes(
@@ -865,16 +863,4 @@ def step_form_classes(
 
     ``cache_key`` must identify an immutable definition, e.g. (version pk, definition hash).
     """
-    if cache_key is None:
-        return build_step_form_classes(definition)
-    with _class_cache_lock:
-        found = _class_cache.get(cache_key)
-        if found is not None:
-            _class_cache.move_to_end(cache_key)
-            return found
-    built = build_step_form_classes(definition)
-    with _class_cache_lock:
-        _class_cache[cache_key] = built
-        while len(_class_cache) > _CACHE_SIZE:
-            _class_cache.popitem(last=False)
-    return built
+    return _form_classes.get_or_build(cache_key, lambda: build_step_form_classes(definition))

@@ -17,8 +17,6 @@ Only services write it.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
@@ -31,6 +29,7 @@ from questionnaires.engine.conditions import is_answered
 from questionnaires.engine.definition import Kind, StepDef, VersionDef
 from questionnaires.engine.visibility import Visibility, resolve_visibility
 from questionnaires.forms import StepContext, StepForm, step_form_classes
+from questionnaires.lru import ImmutableLru
 from questionnaires.models import QuestionnaireVersion, Response, VersionStatus
 
 PRESET_CONDITION_KEY = "condition"
@@ -65,9 +64,7 @@ def wizard_state_of(response: Response) -> dict[str, Any]:
 
 # --- definitions, cached for immutable versions ---------------------------------------------
 
-_CACHE_SIZE = 64
-_definition_cache: OrderedDict[tuple[int, str], VersionDef] = OrderedDict()
-_definition_lock = threading.Lock()
+_definitions: ImmutableLru[VersionDef] = ImmutableLru(size=64)
 
 
 def definition_cache_key(version: QuestionnaireVersion) -> tuple[int, str] | None:
@@ -81,20 +78,9 @@ def version_definition(version: QuestionnaireVersion) -> VersionDef:
     """The definition of ``version``; a process-level cache serves immutable versions."""
     from questionnaires.services.definitions import definition_for_version
 
-    key = definition_cache_key(version)
-    if key is None:
-        return definition_for_version(version)
-    with _definition_lock:
-        found = _definition_cache.get(key)
-        if found is not None:
-            _definition_cache.move_to_end(key)
-            return found
-    definition = definition_for_version(version)
-    with _definition_lock:
-        _definition_cache[key] = definition
-        while len(_definition_cache) > _CACHE_SIZE:
-            _definition_cache.popitem(last=False)
-    return definition
+    return _definitions.get_or_build(
+        definition_cache_key(version), lambda: definition_for_version(version)
+    )
 
 
 # --- the walk --------------------------------------------------------------------------------

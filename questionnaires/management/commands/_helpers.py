@@ -36,3 +36,28 @@ class VersionOptionMixin:
     def create_parser(self, prog_name, subcommand, **kwargs):
         kwargs.setdefault("conflict_handler", "resolve")
         return super().create_parser(prog_name, subcommand, **kwargs)
+
+
+def response_for(*, response_id: int | None, token: str | None, select_related=()):
+    """The response named by ``--response ID`` or ``--token TOKEN`` (clinic tools only).
+
+    An expired or revoked link still names its response here: these commands are run by
+    the clinic, not by the patient.
+    """
+    from questionnaires.models import Invitation, Response
+    from questionnaires.models.response import hash_token
+    from questionnaires.services.invitations import response_of
+
+    queryset = Response.objects.select_related(*select_related)
+    if response_id is not None:
+        response = queryset.filter(pk=response_id).first()
+        if response is None:
+            raise CommandError(f"No response with id {response_id}.")
+        return response
+    invitation = Invitation.objects.filter(token_hash=hash_token(token or "")).first()
+    if invitation is None:
+        raise CommandError("No invitation matches this token.")
+    response = response_of(invitation)
+    if response is None:
+        raise CommandError("This invitation has no response yet.")
+    return queryset.get(pk=response.pk)

@@ -12,10 +12,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from questionnaires.models import Invitation, Response
-from questionnaires.models.response import hash_token
+from questionnaires.management.commands._helpers import response_for
+from questionnaires.models import Response
 from questionnaires.services.errors import ServiceRefused
-from questionnaires.services.invitations import response_of
 from questionnaires.services.response_export import FORMATS, response_export
 
 
@@ -42,17 +41,8 @@ class Command(BaseCommand):
             self.stdout.write(text, ending="")
 
     def find(self, options) -> Response:
-        queryset = Response.objects.select_related("version__questionnaire", "invitation__team")
-        if options["response"] is not None:
-            response = queryset.filter(pk=options["response"]).first()
-            if response is None:
-                raise CommandError(f"No response with id {options['response']}.")
-            return response
-        # The clinic's own tool: an expired or revoked link still names its response.
-        invitation = Invitation.objects.filter(token_hash=hash_token(options["token"])).first()
-        if invitation is None:
-            raise CommandError("No invitation matches this token.")
-        response = response_of(invitation)
-        if response is None:
-            raise CommandError("This invitation has no response yet.")
-        return queryset.get(pk=response.pk)
+        return response_for(
+            response_id=options["response"],
+            token=options["token"],
+            select_related=("version__questionnaire", "invitation__team"),
+        )

@@ -15,10 +15,10 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from questionnaires.models import AuditAction, Invitation, Response
-from questionnaires.models.response import SummaryAudience, hash_token
+from questionnaires.management.commands._helpers import response_for
+from questionnaires.models import AuditAction, Response
+from questionnaires.models.response import SummaryAudience
 from questionnaires.services.audit import audit_record
-from questionnaires.services.invitations import response_of
 from questionnaires.summary.context import SummaryUnavailable, summary_context_build
 from questionnaires.summary.render import RenderFailed, summary_html, summary_pdf
 
@@ -81,17 +81,8 @@ class Command(BaseCommand):
         self.stderr.write(f"Wrote the summary of response {response.pk} to {out} ({what}).")
 
     def find(self, options) -> Response:
-        queryset = Response.objects.select_related("invitation__team")
-        if options["response"] is not None:
-            response = queryset.filter(pk=options["response"]).first()
-            if response is None:
-                raise CommandError(f"No response with id {options['response']}.")
-            return response
-        # The clinic's own tool: an expired or revoked link still names its response.
-        invitation = Invitation.objects.filter(token_hash=hash_token(options["token"])).first()
-        if invitation is None:
-            raise CommandError("No invitation matches this token.")
-        response = response_of(invitation)
-        if response is None:
-            raise CommandError("This invitation has no response yet.")
-        return queryset.get(pk=response.pk)
+        return response_for(
+            response_id=options["response"],
+            token=options["token"],
+            select_related=("invitation__team",),
+        )
