@@ -187,15 +187,20 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 RATELIMIT_USE_CACHE = "default"
 
+TASKS_IN_WORKERS = os.environ.get("TASKS_BACKEND", "immediate") == "database"
 TASKS = {
     "default": {
         "BACKEND": (
             "django_tasks_db.DatabaseBackend"
-            if os.environ.get("TASKS_BACKEND", "immediate") == "database"
+            if TASKS_IN_WORKERS
             else "django_tasks.backends.immediate.ImmediateBackend"
         )
     }
 }
+# With db_worker processes the summary PDFs are rendered right after a submit. With the
+# immediate backend that would make the patient's submit wait for two renders, so the
+# PDFs are rendered on first download instead (the HTML summary is there at once).
+SDM_SUMMARY_RENDER_ON_SUBMIT = env_bool("SDM_SUMMARY_RENDER_ON_SUBMIT", default=TASKS_IN_WORKERS)
 
 # Patient data never goes to logs: we log events and ids, never answers or free text,
 # and the request logger drops URLs (they can carry an invitation token).
