@@ -12,7 +12,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def manage(*args, **env):
-    clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY"}}
+    # The test settings relax these in this process's environment; production has none.
+    relaxed = {"DEBUG", "SECRET_KEY", "SECURE_SSL_REDIRECT", "SECURE_COOKIES", "ALLOWED_HOSTS"}
+    clean = {k: v for k, v in os.environ.items() if k not in relaxed}
     clean.update(DJANGO_SETTINGS_MODULE="sdm.settings", **env)
     return subprocess.run(
         [sys.executable, "manage.py", *args],
