@@ -172,3 +172,25 @@ def test_lint_exits_1_and_lists_problems(tmp_path):
 def test_unknown_slug_is_a_clear_error():
     with pytest.raises(CommandError, match="No questionnaire with slug 'nope'"):
         run("export_questionnaire", "nope", "--format", "sdm")
+
+
+def test_demo_questionnaire_round_trips_through_the_database_and_validates(tmp_path):
+    import jsonschema
+
+    from questionnaires.services.definitions import definition_for_version
+    from questionnaires.services.demo import DEMO_QUESTIONNAIRES, demo_questionnaire_ensure
+
+    slug, number, _ = demo_questionnaire_ensure(path=DEMO_QUESTIONNAIRES[0])
+    exported = tmp_path / "demo.json"
+    run("export_questionnaire", slug, "--format", "sdm", "--out", str(exported))
+    jsonschema.validate(json.loads(exported.read_text("utf-8")), sdm_json.schema())
+    out, _ = run("import_questionnaire", str(exported))
+    assert out.strip().splitlines()[-1] == f"{slug} {number + 1}"
+    original, reimported = QuestionnaireVersion.objects.filter(questionnaire__slug=slug).order_by(
+        "number"
+    )
+    assert definition_for_version(reimported) == definition_for_version(original)
+    # The database adds nothing and loses nothing against the shipped file either.
+    assert definition_for_version(original) == sdm_json.load_bytes(
+        DEMO_QUESTIONNAIRES[0].read_bytes()
+    )
