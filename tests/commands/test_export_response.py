@@ -153,6 +153,7 @@ def test_imported_fhir_questionnaire_keeps_its_link_ids(client):
     response_submit(response=response, expected_revision=response.revision)
     resource = json.loads(export("--response", str(response.pk), "--format", "fhir"))
     QuestionnaireResponse.model_validate(resource)
+    assert resource["status"] == "completed"
     source = json.loads(data)
     source_links = set(items_by_link(source))
     answered = {

@@ -7,6 +7,8 @@ import io
 import pypdf
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
+from django.utils.translation import gettext
 
 from questionnaires.models import AuditAction, AuditEvent, Questionnaire, Response
 from questionnaires.services.invitations import invitation_create
@@ -93,3 +95,30 @@ def test_errors_are_clear(demo, tmp_path):
     with pytest.raises(CommandError, match="has not been submitted"):
         call_command("render_summary", "--response", str(started.pk), "--out", out)
     assert not (tmp_path / "x.pdf").exists()
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+@pytest.mark.parametrize(
+    "condition", ["psoriasis", "atopic_dermatitis", "multiple_sclerosis", "sle", "vitiligo"]
+)
+def test_each_conditions_demo_case_is_a_valid_pdf_of_at_most_three_pages(
+    demo, tmp_path, condition, language
+):
+    out = tmp_path / f"{condition}-{language}.pdf"
+    call_command(
+        "render_summary",
+        "--response",
+        str(demo.responses[condition]),
+        "--out",
+        str(out),
+        "--lang",
+        language,
+    )
+    assert out.read_bytes().startswith(b"%PDF-")
+    reader = pypdf.PdfReader(io.BytesIO(out.read_bytes()))  # parses the whole file
+    assert 1 <= len(reader.pages) <= 3
+    text = "".join(page.extract_text() for page in reader.pages)
+    with translation.override(language):
+        disclaimer = gettext("Not a recommendation")
+    assert disclaimer != "Not a recommendation" or language == "en"
+    assert disclaimer.replace(" ", "") in text.replace(" ", "").replace("\n", "")
