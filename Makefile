@@ -21,7 +21,7 @@ install: $(STAMP)
 demo: $(STAMP)
 	mkdir -p var
 	DEBUG=1 $(BIN)/python manage.py migrate --noinput
-	DEBUG=1 $(BIN)/python manage.py load_demo
+	DEBUG=1 SDM_BASE_URL=http://$(HOST):$(PORT) $(BIN)/python manage.py load_demo
 
 run: demo
 	@echo
