@@ -306,6 +306,74 @@ def main() -> None:
             f"  {label:36} {readable(seconds)}  ×{seconds / floor_seconds:7.1f} floor"
             f"   ({len(result.ranked)} ranked, {len(result.not_suitable)} not suitable)"
         )
+    main_real_seed(runs, floor_seconds)
+
+
+def real_seed_inputs() -> list[tuple[str, WeighingInput, Callable[[], object]]]:
+    """The shipped seed profiles and rules, one demo patient per condition.
+
+    Builds a throw-away SQLite database, loads the demo content through the services and
+    prepares each weighing input once (the fetch), so what is timed is the weighing
+    itself, then the whole adapter path (weighing plus the JSON the result stores).
+    """
+    import os
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="sdm-bench-weighing-"))
+    os.environ["DJANGO_SETTINGS_MODULE"] = "sdm.settings_test"
+    os.environ["DATABASE_URL"] = f"sqlite:///{folder / 'bench.sqlite3'}"
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    from questionnaires.services import weighing as adapter
+    from questionnaires.services.demo import DEMO_QUESTIONNAIRES, demo_questionnaire_ensure
+    from questionnaires.services.therapies import therapies_load
+    from questionnaires.walk import version_definition
+    from tests.summary.builders import CONDITIONS, demo_answers
+
+    demo_questionnaire_ensure(path=DEMO_QUESTIONNAIRES[0])
+    therapies_load()
+    from questionnaires.models import Questionnaire
+
+    version = Questionnaire.objects.get(slug="treatment-discussion").published_version()
+    definition = version_definition(version)
+    inputs = []
+    for condition in CONDITIONS:
+        # The invitation presets the condition in real use; here it is part of the answers.
+        answers = {"condition": condition, **demo_answers(condition)}
+        profiles = adapter.profiles_fetch(disease=condition)
+        prepared_answers = adapter.answers_prepare(definition=definition, answers=answers)
+        prepared = adapter.weighing_input_build(
+            profiles=profiles, prepared_answers=prepared_answers
+        )
+        inputs.append(
+            (
+                condition,
+                prepared.weighing_input,
+                lambda a=answers, p=profiles: adapter.weighing_compute(
+                    definition=definition, answers=a, profiles=p
+                ),
+            )
+        )
+    return inputs
+
+
+def main_real_seed(runs: int, floor_seconds: float) -> None:
+    print(f"the shipped seed profiles, one demo patient per condition ({runs} samples):")
+    for condition, weighing_input, full_path in real_seed_inputs():
+        result = weigh(weighing_input)
+        assert full_path() is not None, "the adapter path must weigh, not stop early"
+        seconds = median_seconds(lambda given=weighing_input: weigh(given), samples=runs, batch=20)
+        adapter_seconds = median_seconds(full_path, samples=runs, batch=5)
+        print(
+            f"  {condition:20} weigh {readable(seconds)}  ×{seconds / floor_seconds:6.1f} floor"
+            f"   with adapter and JSON {readable(adapter_seconds)}"
+            f"   ({len(weighing_input.options)} options, {len(weighing_input.rules)} rules, "
+            f"{len(result.ranked)} ranked)"
+        )
 
 
 if __name__ == "__main__":
