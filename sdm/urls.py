@@ -1,8 +1,18 @@
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from questionnaires.views.auth import login_rate_limited
+
 urlpatterns = [
+    # Both staff logins are rate-limited; these routes come before the ones they shadow.
+    path("admin/login/", login_rate_limited(admin.site.login)),
+    path(
+        "accounts/login/",
+        login_rate_limited(auth_views.LoginView.as_view()),
+        name="login",
+    ),
     path("admin/", admin.site.urls),
     path("nested_admin/", include("nested_admin.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
