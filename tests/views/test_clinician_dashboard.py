@@ -21,22 +21,6 @@ pytestmark = pytest.mark.django_db
 URL = "/clinic/"
 
 
-@pytest.fixture
-def demo():
-    return make.team("Demo clinic")
-
-
-@pytest.fixture
-def questionnaire():
-    return make.published_questionnaire()
-
-
-@pytest.fixture
-def logged_in(client, demo):
-    client.force_login(make.user("clinician", team=demo))
-    return client
-
-
 def _refs(answer) -> list[str]:
     """Patient references of the table rows, in order."""
     return re.findall(r'<th scope="row">(?:<a [^>]*>)?([^<]+)<', answer.content.decode())

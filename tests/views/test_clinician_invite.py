@@ -25,27 +25,6 @@ pytestmark = pytest.mark.django_db
 URL = "/clinic/invitations/new/"
 
 
-@pytest.fixture
-def demo():
-    return make.team("Demo clinic")
-
-
-@pytest.fixture
-def questionnaire():
-    return make.published_questionnaire()
-
-
-@pytest.fixture
-def clinician(demo):
-    return make.user("clinician", team=demo)
-
-
-@pytest.fixture
-def logged_in(client, clinician):
-    client.force_login(clinician)
-    return client
-
-
 def _hidden_inputs(client) -> dict[str, str]:
     """What a browser sends from the form's hidden inputs (team, submission id)."""
     page = client.get(URL).content.decode()

@@ -15,27 +15,6 @@ from tests import clinic_factories as make
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def demo():
-    return make.team("Demo clinic")
-
-
-@pytest.fixture
-def questionnaire():
-    return make.published_questionnaire()
-
-
-@pytest.fixture
-def clinician(demo):
-    return make.user("clinician", team=demo)
-
-
-@pytest.fixture
-def logged_in(client, clinician):
-    client.force_login(clinician)
-    return client
-
-
 def _submitted(demo, questionnaire, *, ref="MRN-1", days_ago=0, team=None):
     invitation = make.invitation(team=team or demo, questionnaire=questionnaire, patient_ref=ref)
     return make.response(
