@@ -31,7 +31,7 @@ run: demo
 		--base-url http://$(HOST):$(PORT) | tail -n 1
 	@echo
 	@echo "SDM is starting on http://$(HOST):$(PORT)/"
-	DEBUG=1 $(BIN)/python manage.py runserver --noreload $(HOST):$(PORT)
+	DEBUG=1 SDM_BASE_URL=http://$(HOST):$(PORT) $(BIN)/python manage.py runserver --noreload $(HOST):$(PORT)
 
 test: $(STAMP)
 	$(BIN)/ruff check .
