@@ -111,6 +111,9 @@ def time_limit(seconds: float):
         return
 
     def on_alarm(signum, frame):
+        # The alarm can land where Python swallows exceptions (a garbage-collector
+        # callback, say); re-arm it so it fires again until the render stops.
+        signal.setitimer(signal.ITIMER_REAL, 0.05)
         raise _AlarmFired
 
     previous_handler = signal.signal(signal.SIGALRM, on_alarm)

@@ -8,6 +8,7 @@ import shutil
 import signal
 import subprocess
 import threading
+import time
 
 import pypdf
 import pytest
@@ -265,3 +266,21 @@ def test_a_questionnaire_without_options_or_readiness_still_renders(db):
     assert context.options is None and context.readiness is None and context.history is None
     text = _text(summary_pdf(context=context).pdf)
     _in_order(text, ("Red flags", "No options were weighed", "About this summary"))
+
+
+def test_an_alarm_that_lands_where_it_is_swallowed_fires_again():
+    # Python swallows exceptions raised inside a garbage-collector callback; a render
+    # whose first alarm lands there must still be stopped.
+    swallowed = []
+    with pytest.raises(RenderTimeout), time_limit(0.1):
+        give_up = time.monotonic() + 10  # bounds the loop; nothing is timed
+        while time.monotonic() < give_up:
+            if not swallowed:
+                try:
+                    time.sleep(1)
+                except BaseException:  # noqa: BLE001 - stands for the swallowing place
+                    swallowed.append(True)
+            else:
+                sum(range(1000))
+    assert swallowed == [True]
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
