@@ -1,4 +1,13 @@
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
+
+# The machines that run this suite are shared and noisy: no property test may fail
+# because one example was slow. Speed is measured by the benchmark scripts instead.
+hypothesis_settings.register_profile(
+    "sdm", deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+hypothesis_settings.load_profile("sdm")
 
 
 @pytest.fixture(autouse=True)
