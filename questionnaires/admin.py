@@ -11,7 +11,7 @@ from __future__ import annotations
 import nested_admin
 from django.contrib import admin, messages
 from django.http import HttpResponse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin, TranslationInlineModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
@@ -153,12 +153,20 @@ class ScaleInline(
 class QuestionnaireVersionAdmin(
     SimpleHistoryAdmin, TranslationAdmin, nested_admin.NestedModelAdmin
 ):
-    list_display = ("questionnaire", "number", "title", "status", "published_at", "lint_status")
+    list_display = ("questionnaire", "number", "title", "status", "published_at")
     list_filter = ("status", "questionnaire")
     search_fields = ("questionnaire__slug", "title")
     inlines = [StepInline, ScaleInline]
     actions = ["publish", "clone_to_draft", "retire", "export_sdm_json", "export_fhir"]
-    readonly_fields = ("status", "published_at", "retired_at", "definition_hash", "cloned_from")
+    # The linter runs on the change page only: in the list it would run once per row.
+    readonly_fields = (
+        "status",
+        "lint_status",
+        "published_at",
+        "retired_at",
+        "definition_hash",
+        "cloned_from",
+    )
     fields = (
         "questionnaire",
         "number",
@@ -168,6 +176,7 @@ class QuestionnaireVersionAdmin(
         "languages",
         "source_url",
         "status",
+        "lint_status",
         "published_at",
         "retired_at",
         "definition_hash",
@@ -186,6 +195,13 @@ class QuestionnaireVersionAdmin(
             ]
         return super().get_readonly_fields(request, obj)
 
+    def has_change_permission(self, request, obj=None):
+        # A published or retired version is shown view-only (no save button); it can
+        # still be cloned, retired or exported from the list's actions.
+        if obj is not None and obj.status != VersionStatus.DRAFT:
+            return False
+        return super().has_change_permission(request, obj)
+
     def has_delete_permission(self, request, obj=None):
         if obj is not None and obj.status != VersionStatus.DRAFT:
             return False
@@ -198,7 +214,11 @@ class QuestionnaireVersionAdmin(
         problems = definition_services.version_lint(version=obj)
         if not problems:
             return format_html('<span class="sdm-ok">{}</span>', _("ready to publish"))
-        return _("%(count)d problem(s)") % {"count": len(problems)}
+        return format_html(
+            "{}<ul>{}</ul>",
+            _("%(count)d problem(s)") % {"count": len(problems)},
+            format_html_join("", "<li>{}</li>", ((str(problem),) for problem in problems)),
+        )
 
     @admin.action(description=_("Publish the selected draft (after the linter)"))
     def publish(self, request, queryset):
