@@ -12,9 +12,7 @@ be recovered: the clinician revokes the invitation and creates a new one.
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.template.loader import render_to_string
-from django.urls import NoReverseMatch
 from django.utils import translation
 from django.utils.safestring import SafeString, mark_safe
 
@@ -27,11 +25,7 @@ LETTER_STYLESHEET = "css/print-letter.css"
 
 def patient_link(token: str) -> str:
     """The absolute patient URL for an invitation token (the only URL that may carry it)."""
-    try:
-        return invitation_url(token)
-    except NoReverseMatch:
-        # The patient routes are not mounted (e.g. a trimmed URLconf): the documented path.
-        return f"{settings.SDM_BASE_URL.rstrip('/')}/p/{token}/"
+    return invitation_url(token)
 
 
 def qr_code_svg(*, link: str, scale: int = 4) -> SafeString:

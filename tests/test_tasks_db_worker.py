@@ -113,7 +113,6 @@ def _submitted(condition: str, patient_ref: str, *, language: str = "en", team=N
 
 
 def test_submit_then_the_worker_renders_and_the_stored_pdf_is_served(client, tmp_path, settings):
-    settings.ROOT_URLCONF = "tests.summary.urls"
     demo_content_ensure()
     team = Team.objects.create(name="Worker team")
     user("worker-clinician", team=team)

@@ -1,5 +1,4 @@
 from io import StringIO
-from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -8,10 +7,11 @@ from questionnaires.models import Invitation, Questionnaire
 from questionnaires.services.interop import questionnaire_import
 from questionnaires.services.invitations import invitation_resolve
 from tests.factories import clinic_definition, draft, fresh_rate_limits, publish  # noqa: F401
+from tests.paths import SHARED_FHIR
 
 pytestmark = pytest.mark.django_db
 
-FHIR_DIR = Path("/work/shared/fhir")
+FHIR_DIR = SHARED_FHIR
 
 
 def run(*arguments) -> list[str]:

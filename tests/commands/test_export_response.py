@@ -1,7 +1,6 @@
 import json
 from decimal import Decimal
 from io import StringIO
-from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -12,10 +11,11 @@ from questionnaires.services.interop import questionnaire_import
 from questionnaires.services.responses import response_save_step, response_start, response_submit
 from questionnaires.walk import version_definition
 from tests.factories import clinic_definition, invite, publish
+from tests.paths import SHARED_FHIR
 
 pytestmark = pytest.mark.django_db
 
-FHIR_DIR = Path("/work/shared/fhir")
+FHIR_DIR = SHARED_FHIR
 
 
 def export(*arguments) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from io import StringIO
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -13,10 +12,9 @@ from django.core.management.base import CommandError
 from questionnaires.interop import sdm_json
 from questionnaires.models import Question, Questionnaire, QuestionnaireVersion, VersionStatus
 from tests.builders import sample_definition
+from tests.paths import SHARED_FHIR
 
 pytestmark = pytest.mark.django_db
-
-SHARED_FHIR = Path(__file__).resolve().parents[3] / "shared" / "fhir"
 
 
 def run(*args) -> tuple[str, str]:

@@ -32,11 +32,12 @@ from questionnaires.engine.definition import (
     StepDef,
     VersionDef,
 )
+from tests.paths import THERAPY_FACTS
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEMO_FILE = REPO_ROOT / "questionnaires/content/questionnaires/treatment-discussion.json"
 # The research notes the therapy slugs come from (outside the repository, may be absent).
-SHARED_THERAPY_FACTS = Path("/work/shared/content/therapy_facts.json")
+SHARED_THERAPY_FACTS = THERAPY_FACTS
 
 LANGUAGES = ("en", "zh-hans")
 KEY_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,63}")

@@ -23,11 +23,12 @@ from hypothesis import strategies as st
 
 from questionnaires.engine import conditions
 from questionnaires.engine import weighing as engine
+from tests.paths import THERAPY_FACTS
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CONTENT_DIR = REPO_ROOT / "questionnaires/content/therapies"
 DEMO_FILE = REPO_ROOT / "questionnaires/content/questionnaires/treatment-discussion.json"
-FACTS_FILE = Path("/work/shared/content/therapy_facts.json")
+FACTS_FILE = THERAPY_FACTS
 
 LANGUAGES = ("en", "zh-hans")
 CJK = re.compile(r"[\u4e00-\u9fff]")

@@ -24,7 +24,7 @@ from questionnaires.services.definitions import (
     version_retire,
 )
 from questionnaires.services.errors import ServiceRefused
-from tests.builders import sample_definition, text
+from tests.builders import sample_definition
 
 pytestmark = pytest.mark.django_db
 
@@ -178,7 +178,3 @@ def test_history_records_every_language():
     latest = step.history.first()
     assert latest.title_zh_hans == "症状（新）"
     assert latest.title_en == "Symptoms"
-
-
-def test_text_helper_makes_both_languages():
-    assert set(text("x")) == {"en", "zh-hans"}

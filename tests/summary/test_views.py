@@ -21,7 +21,6 @@ from questionnaires.views.summary import summary_page_context
 from tests.clinic_factories import PASSWORD, user
 from tests.summary.builders import demo_answers, submitted_response_for
 
-pytestmark = pytest.mark.urls("tests.summary.urls")
 IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 # Stores tasks and never runs them: a queue with no worker running yet.
 NO_WORKER = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
