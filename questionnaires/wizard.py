@@ -1,6 +1,6 @@
 """The patient wizard: django-formtools' NamedUrlWizardView over a database-backed storage.
 
-How the known formtools traps (notes/questionnaire_anchors.md §4) are avoided:
+How the known formtools traps (docs/notes/questionnaire_anchors.md §4) are avoided:
 
 * GET resets the plain wizard: we use NamedUrlWizardView (one URL per step) and our
   ``get`` never resets; a refresh shows the same page with the saved answers.

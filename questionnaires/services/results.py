@@ -5,7 +5,7 @@ records what produced it (engine version, definition hash, profile versions) and
 hash over everything in it, so a summary re-rendered from it later is provably the
 same.
 
-The path (DESIGN "The one path data takes", steps 3–5):
+The path (docs/architecture.md "The data path", steps 3–5):
 
 1. ``_scores``: scale scores from the pruned answers (``engine.scoring``).
 2. ``_weighing``: the therapy weighing (``services.weighing.weighing_compute``),

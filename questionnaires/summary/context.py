@@ -3,7 +3,8 @@
 ``summary_context_build`` does the fetching (one query for the response with its invitation,
 team, version and result; one for the patient's earlier results in the same team; the
 definition comes from the process-level cache of immutable versions) and then hands plain
-values to pure functions (Saleor's fetch-then-calculate pattern, notes/django_style §A).
+values to pure functions (Saleor's fetch-then-calculate pattern,
+docs/notes/django_style_weasyprint.md Part A).
 Nothing after the fetch touches the database, so the same snapshot always gives the same
 summary.
 

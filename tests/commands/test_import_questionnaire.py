@@ -12,7 +12,7 @@ from django.core.management.base import CommandError
 from questionnaires.interop import sdm_json
 from questionnaires.models import Question, Questionnaire, QuestionnaireVersion, VersionStatus
 from tests.builders import sample_definition
-from tests.paths import SHARED_FHIR
+from tests.paths import PUBLIC_FHIR
 
 pytestmark = pytest.mark.django_db
 
@@ -118,9 +118,8 @@ def test_each_problem_is_one_line(tmp_path):
     assert len(problem_lines) >= 2
 
 
-@pytest.mark.skipif(not SHARED_FHIR.is_dir(), reason="../shared/fhir is not next to the checkout")
 def test_fhir_import_reports_what_it_could_not_map():
-    out, _ = run("import_questionnaire", str(SHARED_FHIR / "lforms-apgar-itemweight.json"))
+    out, _ = run("import_questionnaire", str(PUBLIC_FHIR / "lforms-apgar-itemweight.json"))
     lines = out.strip().splitlines()
     assert any(line.startswith("not mapped:") for line in lines)
     slug, number = lines[-1].split()
