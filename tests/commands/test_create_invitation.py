@@ -12,8 +12,6 @@ from tests.paths import PUBLIC_FHIR
 pytestmark = pytest.mark.django_db
 
 
-
-
 def run(*arguments) -> list[str]:
     out = StringIO()
     call_command("create_invitation", *arguments, stdout=out)

@@ -16,8 +16,6 @@ from tests.paths import PUBLIC_FHIR
 pytestmark = pytest.mark.django_db
 
 
-
-
 def export(*arguments) -> str:
     out = StringIO()
     call_command("export_response", *arguments, stdout=out)
