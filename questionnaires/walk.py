@@ -1,6 +1,7 @@
 """Where a patient stands in a questionnaire: one read of a response, used by every page.
 
-``Walk.for_response`` loads the pinned definition (cached for published versions),
+``Walk.for_response`` loads the pinned definition (``selectors.definitions``, cached for
+published versions),
 converts the stored answers to their engine form and runs the visibility walk ONCE.
 Everything a page asks afterwards (which steps are walked, which one is next, whether
 a step is complete, the form of a step) is answered from that one walk, never by
@@ -29,8 +30,8 @@ from questionnaires.engine.conditions import is_answered
 from questionnaires.engine.definition import Kind, StepDef, VersionDef
 from questionnaires.engine.visibility import Visibility, resolve_visibility
 from questionnaires.forms import StepContext, StepForm, step_form_classes
-from questionnaires.lru import ImmutableLru
-from questionnaires.models import QuestionnaireVersion, Response, VersionStatus
+from questionnaires.models import Response
+from questionnaires.selectors.definitions import definition_cache_key, version_definition
 
 PRESET_CONDITION_KEY = "condition"
 
@@ -60,27 +61,6 @@ def wizard_state_of(response: Response) -> dict[str, Any]:
     merged["extra_data"].setdefault("accepted", [])
     merged["extra_data"].setdefault("preset", [])
     return merged
-
-
-# --- definitions, cached for immutable versions ---------------------------------------------
-
-_definitions: ImmutableLru[VersionDef] = ImmutableLru(size=64)
-
-
-def definition_cache_key(version: QuestionnaireVersion) -> tuple[int, str] | None:
-    """(pk, definition hash) for published and retired versions; None for drafts."""
-    if version.status == VersionStatus.DRAFT or not version.definition_hash:
-        return None
-    return (version.pk, version.definition_hash)
-
-
-def version_definition(version: QuestionnaireVersion) -> VersionDef:
-    """The definition of ``version``; a process-level cache serves immutable versions."""
-    from questionnaires.services.definitions import definition_for_version
-
-    return _definitions.get_or_build(
-        definition_cache_key(version), lambda: definition_for_version(version)
-    )
 
 
 # --- the walk --------------------------------------------------------------------------------

@@ -28,14 +28,15 @@ from questionnaires.models import (
     Response,
     ResponseStatus,
 )
+from questionnaires.selectors.definitions import version_definition
 from questionnaires.services.audit import audit_record
 from questionnaires.services.errors import ServiceRefused
+from questionnaires.services.results import result_freeze
 from questionnaires.walk import (
     PRESET_CONDITION_KEY,
     Walk,
     empty_wizard_state,
     storage_key,
-    version_definition,
     wizard_state_of,
 )
 
@@ -244,8 +245,6 @@ def response_submit(*, response: Response, expected_revision: int) -> Response:
     one result. Raises ``StaleRevision`` when the answers changed since the patient's
     check page was rendered, and ``SubmitIncomplete`` naming the first step to fix.
     """
-    from questionnaires.services.results import result_freeze
-
     with transaction.atomic():
         locked = _lock(response)
         if locked.is_submitted:

@@ -34,6 +34,7 @@ from django.utils import translation
 from questionnaires.engine import weighing as engine
 from questionnaires.engine.conditions import validate
 from questionnaires.engine.definition import Problem, VersionDef
+from questionnaires.interop import sdm_json
 from questionnaires.models import (
     STATUS_QUO_SLUG,
     Certainty,
@@ -420,7 +421,6 @@ def therapy_content_problems(
 
 def demo_definition() -> VersionDef | None:
     """The shipped demo questionnaire, whose questions rule conditions are checked against."""
-    from questionnaires.interop import sdm_json
 
     if not DEMO_DEFINITION_PATH.exists():
         return None

@@ -63,6 +63,7 @@ from questionnaires.models import (
     Therapy,
     TherapyRule,
 )
+from questionnaires.selectors.definitions import definition_for_version
 
 # Question keys of the demo questionnaire that the adapter reads (see the module docstring).
 CONDITION_KEY = "condition"
@@ -647,8 +648,6 @@ def simulation_run(
     ``definition`` may be passed when the caller already built it (the publish gate).
     """
     if definition is None:
-        from questionnaires.services.definitions import definition_for_version
-
         definition = definition_for_version(version)
     prepared_answers = answers_prepare(definition=definition, answers=answers)
     notes: list[str] = []

@@ -35,6 +35,8 @@ from questionnaires.engine.conditions import is_answered
 from questionnaires.engine.definition import Direction, Kind, QuestionDef, ScaleDef, VersionDef
 from questionnaires.forms import answer_text, translate
 from questionnaires.models import Disease, Response, ResponseStatus, Result
+from questionnaires.selectors.definitions import version_definition
+from questionnaires.selectors.visits import earlier_visits
 from questionnaires.services.weighing import (
     CONDITION_KEY,
     CURRENT_TREATMENT_KEY,
@@ -47,7 +49,7 @@ from questionnaires.services.weighing import (
 from questionnaires.summary import charts, explain
 from questionnaires.summary import flags as flag_rules
 from questionnaires.summary.explain import CLINICIAN, PATIENT
-from questionnaires.walk import version_definition
+from questionnaires.summary.render import SUMMARY_TEMPLATE_VERSION
 
 AUDIENCES = (CLINICIAN, PATIENT)
 EARLIER_VISITS_SHOWN = 6
@@ -271,18 +273,10 @@ def summary_fetch(*, response: Response | int) -> Fetched:
 
 def _earlier_results(response: Response) -> list[EarlierResult]:
     """The same patient's earlier submitted results in the same team, oldest first."""
-    invitation = response.invitation
-    if invitation is None or invitation.team_id is None or response.submitted_at is None:
+    if response.submitted_at is None:
         return []
     rows = (
-        Result.objects.filter(
-            response__invitation__team_id=invitation.team_id,
-            response__invitation__patient_ref=invitation.patient_ref,
-            response__status=ResponseStatus.SUBMITTED,
-            response__is_preview=False,
-            response__submitted_at__lt=response.submitted_at,
-        )
-        .exclude(response_id=response.pk)
+        Result.objects.filter(response__in=earlier_visits(response).values("pk"))
         .order_by("-response__submitted_at")
         .values_list("response__submitted_at", "scores")[:EARLIER_VISITS_SHOWN]
     )
@@ -301,8 +295,6 @@ def summary_context_build(
 
 def summary_context_from(fetched: Fetched, *, language: str, audience: str) -> SummaryContext:
     """Pure: the context from what ``summary_fetch`` loaded."""
-    from questionnaires.summary.render import SUMMARY_TEMPLATE_VERSION
-
     with translation.override(language):
         response, result, definition = fetched.response, fetched.result, fetched.definition
         questions = definition.question_map()

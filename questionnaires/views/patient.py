@@ -32,6 +32,7 @@ from questionnaires.engine.conditions import is_answered
 from questionnaires.engine.definition import Kind
 from questionnaires.forms import answer_text, translate
 from questionnaires.models import Invitation, Response
+from questionnaires.selectors.definitions import version_definition
 from questionnaires.services.errors import ServiceRefused
 from questionnaires.services.invitations import (
     InvitationExpired,
@@ -48,7 +49,7 @@ from questionnaires.services.responses import (
     response_submit,
 )
 from questionnaires.views.patient_results import patient_results_context_for
-from questionnaires.walk import Walk, version_definition
+from questionnaires.walk import Walk
 
 # Every token lookup counts against the first limit; failed ones also against the second,
 # which is what stops guessing. A waiting room behind one address stays well under both.

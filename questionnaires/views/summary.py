@@ -39,7 +39,7 @@ from questionnaires.services.summaries import (
 )
 from questionnaires.summary.context import SummaryUnavailable, summary_context_build
 from questionnaires.summary.render import SUMMARY_TEMPLATE_VERSION
-from questionnaires.views.clinician import clinician_required
+from questionnaires.views.access import clinician_required
 from questionnaires.views.patient import Journey, journey_view, page
 
 # How often the "being prepared" page reloads itself (seconds).

@@ -7,9 +7,9 @@ from django.core.management import CommandError, call_command
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 
 from questionnaires.models import AuditAction, AuditEvent
+from questionnaires.selectors.definitions import version_definition
 from questionnaires.services.interop import questionnaire_import
 from questionnaires.services.responses import response_save_step, response_start, response_submit
-from questionnaires.walk import version_definition
 from tests.factories import clinic_definition, invite, publish
 from tests.paths import PUBLIC_FHIR
 

@@ -127,7 +127,7 @@ def test_fhir_import_reports_what_it_could_not_map():
 
 
 def test_export_then_import_gives_the_same_definition(tmp_path):
-    from questionnaires.services.definitions import definition_for_version
+    from questionnaires.selectors.definitions import definition_for_version
 
     source = tmp_path / "q.json"
     source.write_text(sdm_json.dumps(sample_definition()), encoding="utf-8")
@@ -174,7 +174,7 @@ def test_unknown_slug_is_a_clear_error():
 def test_demo_questionnaire_round_trips_through_the_database_and_validates(tmp_path):
     import jsonschema
 
-    from questionnaires.services.definitions import definition_for_version
+    from questionnaires.selectors.definitions import definition_for_version
     from questionnaires.services.demo import DEMO_QUESTIONNAIRES, demo_questionnaire_ensure
 
     slug, number, _ = demo_questionnaire_ensure(path=DEMO_QUESTIONNAIRES[0])
