@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -21,6 +20,7 @@ from questionnaires.answers import answers_to_json, value_to_json
 from questionnaires.engine.conditions import is_answered
 from questionnaires.engine.definition import Kind
 from questionnaires.engine.visibility import prune_hidden
+from questionnaires.i18n import language_codes
 from questionnaires.models import (
     AuditAction,
     Invitation,
@@ -80,10 +80,6 @@ def _check_open(locked: Response, expected_revision: int) -> None:
         raise StaleRevision
 
 
-def _language_codes() -> list[str]:
-    return [code for code, _name in settings.LANGUAGES]
-
-
 # --- start ---------------------------------------------------------------------------------
 
 
@@ -110,7 +106,7 @@ def response_start(*, invitation: Invitation, language: str | None = None) -> Re
     version = invitation.questionnaire.published_version()
     if version is None:
         raise ServiceRefused(["This questionnaire is not available at the moment."])
-    language = language if language in _language_codes() else invitation.language
+    language = language if language in language_codes() else invitation.language
     answers, preset = _preset_answers(version, disease=invitation.disease)
     response = Response.objects.create(
         invitation=invitation, version=version, language=language, answers=answers
@@ -126,7 +122,7 @@ def response_start_preview(
     """A throw-away response for a content admin walking any version, drafts included."""
     if not getattr(actor, "is_staff", False):
         raise ServiceRefused(["Only staff can preview questionnaires."])
-    language = language if language in _language_codes() else "en"
+    language = language if language in language_codes() else "en"
     answers, preset = _preset_answers(version, disease=disease)
     response = Response.objects.create(
         invitation=None, version=version, is_preview=True, language=language, answers=answers
@@ -224,7 +220,7 @@ def response_set_language(*, response: Response, language: str) -> Response:
     Not a change of answers, so the revision stays: a language switch in one tab does
     not make another tab's page stale. A submitted response keeps its language.
     """
-    if language not in _language_codes():
+    if language not in language_codes():
         raise ServiceRefused([f"Unknown language '{language}'."])
     locked = _lock(response)
     if locked.is_submitted:

@@ -38,6 +38,7 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django_tasks import task
 
+from questionnaires.i18n import language_codes
 from questionnaires.models import Response, Result, SummaryDocument
 from questionnaires.models.response import SummaryAudience, SummaryStatus
 from questionnaires.summary.context import summary_context_build
@@ -55,7 +56,7 @@ def clinician_language() -> str:
 
 
 def summary_languages() -> list[str]:
-    return [code for code, _name in settings.LANGUAGES]
+    return language_codes()
 
 
 def _stale_before(now: datetime.datetime) -> datetime.datetime:

@@ -40,7 +40,6 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.db.models import Max
 from django.utils import timezone, translation
 from django.utils.translation import gettext
@@ -52,6 +51,7 @@ from questionnaires.engine.definition import ChoiceDef, Kind, QuestionDef, Sever
 from questionnaires.engine.scoring import ScaleResult, score_scales
 from questionnaires.engine.sensitivity import Sensitivity
 from questionnaires.engine.visibility import Visibility, resolve_visibility
+from questionnaires.i18n import language_codes, lines_of, text_of
 from questionnaires.models import (
     STATUS_QUO_SLUG,
     Criterion,
@@ -97,32 +97,6 @@ _EFFECT_OUTCOMES = {
     "too_early": engine.Outcome.TOO_EARLY,
     "unknown": engine.Outcome.UNKNOWN,
 }
-
-
-def languages() -> list[str]:
-    return [code for code, _ in settings.LANGUAGES]
-
-
-def _column(field_name: str, language: str) -> str:
-    return f"{field_name}_{language.replace('-', '_')}"
-
-
-def text_of(obj: Any, field_name: str) -> dict[str, str]:
-    """A translated field as a ``Text`` mapping (languages without text are left out)."""
-    found = {}
-    for language in languages():
-        value = getattr(obj, _column(field_name, language), None)
-        if value:
-            found[language] = value
-    return found
-
-
-def lines_of(obj: Any, field_name: str) -> dict[str, list[str]]:
-    """A translated one-item-per-line field as {language: [items]}."""
-    return {
-        language: [line.strip() for line in value.splitlines() if line.strip()]
-        for language, value in text_of(obj, field_name).items()
-    }
 
 
 # --- profiles: one fetch per disease ------------------------------------------------------
@@ -843,7 +817,7 @@ def _status_quo_display(prepared: Prepared) -> dict[str, Any]:
         with translation.override(language):
             return gettext("Stay on %(name)s") % {"name": name}
 
-    display["name"] = {language: stay_on(language) for language in languages()}
+    display["name"] = {language: stay_on(language) for language in language_codes()}
     display["based_on"] = base.slug
     return display
 

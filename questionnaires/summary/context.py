@@ -25,7 +25,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext, pgettext
@@ -34,6 +33,7 @@ from questionnaires.answers import answers_from_json
 from questionnaires.engine.conditions import is_answered
 from questionnaires.engine.definition import Direction, Kind, QuestionDef, ScaleDef, VersionDef
 from questionnaires.forms import answer_text, translate
+from questionnaires.i18n import language_names
 from questionnaires.models import Disease, Response, ResponseStatus, Result
 from questionnaires.selectors.definitions import version_definition
 from questionnaires.selectors.visits import earlier_visits
@@ -343,7 +343,7 @@ def iso_date(value: datetime.datetime | datetime.date | None) -> str:
 
 
 def language_name(code: str) -> str:
-    names = dict(settings.LANGUAGES)
+    names = language_names()
     return str(names.get(code, code))
 
 

@@ -31,6 +31,7 @@ from django_ratelimit.core import get_usage, is_ratelimited
 from questionnaires.engine.conditions import is_answered
 from questionnaires.engine.definition import Kind
 from questionnaires.forms import answer_text, translate
+from questionnaires.i18n import language_names
 from questionnaires.models import Invitation, Response
 from questionnaires.selectors.definitions import version_definition
 from questionnaires.services.errors import ServiceRefused
@@ -126,7 +127,7 @@ def other_languages(current: str) -> list[dict[str, str]]:
     own_names = {"en": "English", "zh-hans": "简体中文"}
     return [
         {"code": code, "name": own_names.get(code, str(name)), "lang": code}
-        for code, name in settings.LANGUAGES
+        for code, name in language_names().items()
         if code != current
     ]
 
