@@ -7,6 +7,8 @@ int, str and lists for the rest, and a list of row dicts for a repeat group.
 (``"72.5"``, never a float) and a date as its ISO text. Forms, services and the
 exporters all go through this module, so the two forms cannot drift apart.
 
+``answer_text`` is an answer as a person reads it back (choice labels, not codes).
+
 Unknown keys (not in the definition) pass through with the same generic conversion:
 ``prune_hidden`` drops them before anything counts them.
 """
@@ -18,7 +20,11 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.utils.translation import gettext
+
+from questionnaires.engine.conditions import is_answered
 from questionnaires.engine.definition import Kind, QuestionDef, VersionDef
+from questionnaires.i18n import translate
 
 
 def value_to_json(question: QuestionDef | None, value: Any) -> Any:
@@ -52,6 +58,33 @@ def answers_to_json(definition: VersionDef, answers: Mapping[str, Any]) -> dict[
 def answers_from_json(definition: VersionDef, stored: Mapping[str, Any]) -> dict[str, Any]:
     questions = definition.question_map()
     return {key: value_from_json(questions.get(key), value) for key, value in stored.items()}
+
+
+def answer_text(question: QuestionDef, value: Any) -> str:
+    """An answer as a patient reads it back (labels, not codes), in the active language."""
+    if not is_answered(value):
+        return ""
+    labels = {choice.value: translate(choice.label) for choice in question.choices}
+    kind = question.kind
+    if kind == Kind.YES_NO:
+        return gettext("Yes") if value is True else gettext("No") if value is False else ""
+    if kind == Kind.SINGLE_CHOICE:
+        return labels.get(value, str(value))
+    if kind in (Kind.MULTIPLE_CHOICE, Kind.RANKING) and isinstance(value, list | tuple):
+        return ", ".join(labels.get(item, str(item)) for item in value)
+    if kind == Kind.DATE:
+        parsed = value if isinstance(value, date) else _iso_date(value)
+        return parsed.strftime("%d/%m/%Y") if parsed else str(value)
+    if kind in Kind.NUMERIC and question.unit:
+        return f"{value} {question.unit}"
+    return str(value)
+
+
+def _iso_date(value: Any) -> date | None:
+    try:
+        return date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
 
 
 def _rows(group: QuestionDef, rows: Any, convert) -> Any:

@@ -36,16 +36,17 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.datastructures import MultiValueDict
 from django.utils.functional import lazy
-from django.utils.translation import get_language, gettext
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from questionnaires.answers import answer_text
 from questionnaires.engine.conditions import evaluate, is_answered, referenced_keys
 from questionnaires.engine.definition import Kind, QuestionDef, StepDef, Text, VersionDef
 from questionnaires.engine.visibility import resolve_visibility
+from questionnaires.i18n import translate
 from questionnaires.lru import ImmutableLru
 
 DEFAULT_SHORT_TEXT_LENGTH = 200
@@ -73,14 +74,6 @@ _DIGITS = re.compile(r"[0-9]{1,4}")
 
 
 # --- translated text -------------------------------------------------------------------
-
-
-def translate(text: Text | None, language: str | None = None) -> str:
-    """``text`` in ``language`` (default: the active one), falling back to English, then any."""
-    if not text:
-        return ""
-    language = language or get_language() or settings.LANGUAGE_CODE
-    return text.get(language) or text.get("en") or next(iter(text.values()), "")
 
 
 def _translate_active(text: Text | None) -> str:
@@ -780,26 +773,6 @@ def field_item(form: forms.Form, name: str, question: QuestionDef, *, quiet: boo
         item["inputmode"] = {Kind.INTEGER: "numeric", Kind.DECIMAL: "decimal"}.get(kind, "")
         item["numeric"] = kind in Kind.NUMERIC
     return item
-
-
-def answer_text(question: QuestionDef, value: Any) -> str:
-    """An answer as a patient reads it back (labels, not codes), in the active language."""
-    if not is_answered(value):
-        return ""
-    labels = {choice.value: translate(choice.label) for choice in question.choices}
-    kind = question.kind
-    if kind == Kind.YES_NO:
-        return gettext("Yes") if value is True else gettext("No") if value is False else ""
-    if kind == Kind.SINGLE_CHOICE:
-        return labels.get(value, str(value))
-    if kind in (Kind.MULTIPLE_CHOICE, Kind.RANKING) and isinstance(value, list | tuple):
-        return ", ".join(labels.get(item, str(item)) for item in value)
-    if kind == Kind.DATE:
-        parsed = value if isinstance(value, date) else _iso_date(value)
-        return parsed.strftime("%d/%m/%Y") if parsed else str(value)
-    if kind in Kind.NUMERIC and question.unit:
-        return f"{value} {question.unit}"
-    return str(value)
 
 
 # --- building and caching the classes ------------------------------------------------------

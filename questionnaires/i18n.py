@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
+from django.utils.translation import get_language
 from modeltranslation.utils import build_localized_fieldname
 
 
@@ -28,6 +29,14 @@ def language_names() -> dict[str, str]:
 
 def is_language(code: object) -> bool:
     return code in language_codes()
+
+
+def translate(text: Mapping[str, str] | None, language: str | None = None) -> str:
+    """``text`` in ``language`` (default: the active one), falling back to English, then any."""
+    if not text:
+        return ""
+    language = language or get_language() or settings.LANGUAGE_CODE
+    return text.get(language) or text.get("en") or next(iter(text.values()), "")
 
 
 def translated_column(field: str, language: str) -> str:

@@ -35,7 +35,8 @@ from formtools.wizard.forms import ManagementForm
 from formtools.wizard.storage.base import BaseStorage
 from formtools.wizard.views import NamedUrlWizardView, StepsHelper
 
-from questionnaires.forms import StepForm, max_rows, translate
+from questionnaires.forms import StepForm, max_rows
+from questionnaires.i18n import translate
 from questionnaires.models import Response
 from questionnaires.services.errors import ServiceRefused
 from questionnaires.services.responses import ResponseClosed, StaleRevision, response_save_step
