@@ -19,7 +19,7 @@ from django.utils import timezone
 from questionnaires.answers import answers_to_json, value_to_json
 from questionnaires.engine.conditions import is_answered
 from questionnaires.engine.definition import Kind
-from questionnaires.engine.visibility import prune_hidden
+from questionnaires.engine.validation import step_answer_problems
 from questionnaires.i18n import language_codes
 from questionnaires.models import (
     AuditAction,
@@ -250,17 +250,17 @@ def response_submit(*, response: Response, expected_revision: int) -> Response:
         walk = Walk.for_response(locked)
         if not walk.step_keys:
             raise ServiceRefused(["This questionnaire has no questions to answer."])
-        answers = dict(walk.answers)
         for key in walk.step_keys:
             if not walk.is_complete(key):  # never accepted, a draft pending, or answers missing
                 raise SubmitIncomplete(key)
-            form = walk.form(key)
-            if not form.is_valid():
+            # The checks the step form applied, on the stored answers (no form is built).
+            if step_answer_problems(
+                walk.step(key), kept=walk.kept, visibility=walk.visibility, preset=walk.preset
+            ):
                 raise SubmitIncomplete(key)
-            answers.update(form.answer_values)
-        final = prune_hidden(walk.definition, answers)
         now = timezone.now()
-        locked.answers = answers_to_json(walk.definition, final)
+        # ``walk.kept`` is exactly the pruned answers: visible, answered, nothing else.
+        locked.answers = answers_to_json(walk.definition, walk.kept)
         locked.status = ResponseStatus.SUBMITTED
         locked.submitted_at = now
         locked.wizard_state = {}  # raw drafts and stale answers have no use any more

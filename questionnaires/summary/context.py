@@ -29,10 +29,11 @@ from django.utils import timezone, translation
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext, pgettext
 
-from questionnaires.answers import answer_text, answers_from_json
+from questionnaires.answers import answers_from_json
 from questionnaires.engine.conditions import is_answered
 from questionnaires.engine.definition import Direction, Kind, QuestionDef, ScaleDef, VersionDef
 from questionnaires.i18n import language_names, translate
+from questionnaires.kinds import answer_text
 from questionnaires.models import Disease, Response, ResponseStatus, Result
 from questionnaires.selectors.definitions import version_definition
 from questionnaires.selectors.visits import earlier_visits

@@ -28,10 +28,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from django_ratelimit.core import get_usage, is_ratelimited
 
-from questionnaires.answers import answer_text
 from questionnaires.engine.conditions import is_answered
 from questionnaires.engine.definition import Kind
 from questionnaires.i18n import language_names, translate
+from questionnaires.kinds import answer_text
 from questionnaires.models import Invitation, Response
 from questionnaires.selectors.definitions import version_definition
 from questionnaires.services.errors import ServiceRefused

@@ -205,6 +205,32 @@ def test_pending_draft_blocks_submission(response):
     assert raised.value.step == "history"
 
 
+def test_submit_refuses_a_stored_answer_its_kind_does_not_allow(response):
+    """Stored answers are checked by the same pure rules as the step form (engine.validation)."""
+    response = answer_everything(response)
+    Response.objects.filter(pk=response.pk).update(
+        answers={**response.answers, "itch": 99}  # a rating runs from 0 to 10
+    )
+    response.refresh_from_db()
+    with pytest.raises(SubmitIncomplete) as raised:
+        response_submit(response=response, expected_revision=response.revision)
+    assert raised.value.step == "skin"
+    assert not Result.objects.exists()
+
+
+def test_submit_builds_no_form(response, monkeypatch):
+    from questionnaires import forms
+
+    def no_forms(*args, **kwargs):
+        raise AssertionError("the submit service built a step form")
+
+    monkeypatch.setattr(forms.StepForm, "__init__", no_forms)
+    response = answer_everything(response)
+    submitted = response_submit(response=response, expected_revision=response.revision)
+    assert submitted.is_submitted
+    assert submitted.answers["itch"] == 3
+
+
 def test_submit_twice_gives_one_submission(response):
     response = answer_everything(response)
     first = response_submit(response=response, expected_revision=response.revision)
