@@ -32,6 +32,7 @@ from questionnaires.selectors.definitions import version_definition
 from questionnaires.services.audit import audit_record
 from questionnaires.services.errors import ServiceRefused
 from questionnaires.services.results import result_freeze
+from questionnaires.services.weighing import answers_prepared_from
 from questionnaires.walk import (
     PRESET_CONDITION_KEY,
     Walk,
@@ -284,5 +285,14 @@ def response_submit(*, response: Response, expected_revision: int) -> Response:
             object_repr=f"response {locked.pk}",
             detail={"version_id": locked.version_id, "preview": locked.is_preview},
         )
-        result_freeze(response=locked)
+        # The walk's typed, pruned answers go on to the result: no second conversion or walk.
+        result_freeze(
+            response=locked,
+            prepared=answers_prepared_from(
+                definition=walk.definition,
+                visibility=walk.visibility,
+                pruned=walk.kept,
+                given=walk.kept,
+            ),
+        )
     return locked

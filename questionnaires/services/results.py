@@ -7,7 +7,8 @@ same.
 
 The path (docs/architecture.md "The data path", steps 3–5):
 
-1. ``_scores``: scale scores from the pruned answers (``engine.scoring``).
+1. The prepared answers (``services.weighing.PreparedAnswers``: typed, walked, pruned,
+   scales scored), from the submit or from the stored answers: their scale results.
 2. ``_weighing``: the therapy weighing (``services.weighing.weighing_compute``),
    (and ``profile_versions``) here, keeping this module the one place that freezes.
 3. After the transaction commits, the summary PDFs are requested
@@ -25,22 +26,30 @@ from typing import Any
 
 from django.db import transaction
 
-from questionnaires.answers import answers_from_json
 from questionnaires.engine import ENGINE_VERSION
 from questionnaires.engine.definition import VersionDef
-from questionnaires.engine.scoring import ScaleResult, score_scales
-from questionnaires.engine.visibility import prune_hidden
+from questionnaires.engine.scoring import ScaleResult
 from questionnaires.models import Response, Result
 from questionnaires.selectors.definitions import definition_hash, version_definition
 from questionnaires.services.errors import ServiceRefused
 from questionnaires.services.summaries import summary_render_enqueue
-from questionnaires.services.weighing import ProfilesMissing, weighing_compute
+from questionnaires.services.weighing import (
+    PreparedAnswers,
+    ProfilesMissing,
+    answers_prepare,
+    weighing_compute,
+)
 
 logger = logging.getLogger(__name__)
 
 
-def result_freeze(*, response: Response) -> Result:
-    """The frozen result of a submitted response (created once; later calls return it)."""
+def result_freeze(*, response: Response, prepared: PreparedAnswers | None = None) -> Result:
+    """The frozen result of a submitted response (created once; later calls return it).
+
+    ``prepared``: the answers as the submit already typed, walked and scored them
+    (``response_submit`` passes them, so one submit converts, walks and scores once);
+    otherwise they are prepared here from the stored answers.
+    """
     if not response.is_submitted:
         raise ServiceRefused(["Only a submitted response has a result."])
     existing = Result.objects.filter(response=response).first()
@@ -48,9 +57,10 @@ def result_freeze(*, response: Response) -> Result:
         return existing
     with transaction.atomic():
         definition = version_definition(response.version)
-        answers = prune_hidden(definition, answers_from_json(definition, response.answers))
-        scores = _scores(definition, answers)
-        weighing, profile_versions = _weighing(definition, answers)
+        if prepared is None:
+            prepared = answers_prepare(definition=definition, answers=response.answers)
+        scores = [scale_result_json(scale) for scale in prepared.scales]
+        weighing, profile_versions = _weighing(definition, prepared)
         content = {
             "engine_version": ENGINE_VERSION,
             "definition_hash": _definition_hash(response, definition),
@@ -72,14 +82,15 @@ def result_freeze(*, response: Response) -> Result:
     return result
 
 
-def _scores(definition: VersionDef, answers: dict[str, Any]) -> list[dict[str, Any]]:
-    return [scale_result_json(result) for result in score_scales(definition, answers)]
-
-
-def _weighing(definition: VersionDef, answers: dict[str, Any]) -> tuple[dict, dict]:
+def _weighing(definition: VersionDef, prepared: PreparedAnswers) -> tuple[dict, dict]:
     """(weighing, profile versions) from the therapy profiles in force right now."""
     try:
-        weighing = weighing_compute(definition=definition, answers=answers) or {}
+        weighing = (
+            weighing_compute(
+                definition=definition, answers=prepared.pruned, prepared_answers=prepared
+            )
+            or {}
+        )
     except ProfilesMissing:
         # A questionnaire can be used before any therapy profile is loaded (an imported
         # FHIR form, say): the answers still count, the summary just has no options.

@@ -330,6 +330,20 @@ def answers_prepare(*, definition: VersionDef, answers: Mapping[str, Any]) -> Pr
     """Stored (JSON) or engine-form answers → visibility, pruned answers, scales, derived keys."""
     engine_answers = answers_from_json(definition, answers)
     visibility, pruned = resolve_visibility(definition, engine_answers)
+    return answers_prepared_from(
+        definition=definition, visibility=visibility, pruned=pruned, given=answers
+    )
+
+
+def answers_prepared_from(
+    *,
+    definition: VersionDef,
+    visibility: Visibility,
+    pruned: Mapping[str, Any],
+    given: Mapping[str, Any],
+) -> PreparedAnswers:
+    """The same from a visibility walk already done over typed answers (the submit's walk):
+    no second conversion or walk; the scales are scored here, once."""
     scales = score_scales(definition, pruned)
     derived: dict[str, Any] = dict(pruned)
     for scale in scales:
@@ -341,7 +355,7 @@ def answers_prepare(*, definition: VersionDef, answers: Mapping[str, Any]) -> Pr
     for key, slugs in history.items():
         if slugs:
             derived[key] = slugs
-    dropped = tuple(key for key in answers if key not in pruned)
+    dropped = tuple(key for key in given if key not in pruned)
     return PreparedAnswers(visibility, pruned, dropped, scales, derived)
 
 
@@ -581,14 +595,17 @@ def weighing_compute(
     answers: Mapping[str, Any],
     profiles: DiseaseProfiles | None = None,
     today: datetime.date | None = None,
+    prepared_answers: PreparedAnswers | None = None,
 ) -> dict[str, Any] | None:
     """The weighing for ``answers`` as a JSON-safe dict, or None when there is nothing to
-    weigh (no condition answered). ``answers`` may be stored (JSON) or engine form.
+    weigh (no condition answered). ``answers`` may be stored (JSON) or engine form;
+    ``prepared_answers``, when the caller has them (``result_freeze``), are used as they are.
 
     Raises ProfilesMissing when the condition has no status-quo profile (profiles not
     loaded).
     """
-    prepared_answers = answers_prepare(definition=definition, answers=answers)
+    if prepared_answers is None:
+        prepared_answers = answers_prepare(definition=definition, answers=answers)
     return _weigh(definition, prepared_answers, profiles=profiles, today=today)
 
 
