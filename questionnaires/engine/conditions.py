@@ -24,6 +24,7 @@ from typing import Any
 
 from .definition import Condition, Problem, QuestionDef
 from .kinds import kind_codes, kind_spec
+from .kinds.common import quote as _quote
 
 # The shared vocabulary, re-exported: callers read it from here (``X as X`` marks that).
 from .values import (
@@ -428,14 +429,3 @@ def _value_problem(question: QuestionDef, value: Any) -> str | None:
     """Why ``value`` cannot be compared with answers to ``question``, or None when it can."""
     spec = kind_spec(question.kind)
     return spec.condition_value_problem(question, value) if spec is not None else None
-
-
-def _quote(value: Any) -> str:
-    """A value as an author wrote it in JSON: strings quoted, true/false/null bare."""
-    if isinstance(value, str):
-        return f"'{value}'"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if value is None:
-        return "null"
-    return str(value)
