@@ -34,6 +34,7 @@ from questionnaires.models import (
 )
 from questionnaires.services import definitions as definition_services
 from questionnaires.services.errors import ServiceRefused
+from questionnaires.services.interop import version_export, version_export_notes
 
 
 def _version_of(obj) -> QuestionnaireVersion | None:
@@ -264,7 +265,6 @@ class QuestionnaireVersionAdmin(
         if queryset.count() != 1:
             self.message_user(request, _("Select exactly one version to export."), messages.ERROR)
             return None
-        from questionnaires.services.interop import version_export, version_export_notes
 
         version = queryset.get()
         filename, content = version_export(version=version, fmt=fmt)

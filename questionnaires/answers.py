@@ -15,33 +15,21 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
-from questionnaires.engine.definition import Kind, QuestionDef, VersionDef
+from questionnaires.engine.definition import QuestionDef, VersionDef
+from questionnaires.engine.kinds import answer_from_json, answer_to_json
 
 
 def value_to_json(question: QuestionDef | None, value: Any) -> Any:
-    """One engine answer as a JSON-safe value."""
-    if question is not None and question.kind == Kind.REPEAT_GROUP:
-        return _rows(question, value, value_to_json)
-    if question is not None and question.kind == Kind.DECIMAL:
-        number = _decimal(value)
-        return None if number is None else _decimal_text(number)
-    return _json_safe(value)
+    """One engine answer as a JSON-safe value (the kind's codec, ``engine.kinds``)."""
+    return _json_safe(answer_to_json(question, value))
 
 
 def value_from_json(question: QuestionDef | None, value: Any) -> Any:
     """One stored answer in its engine form (a decimal that cannot be read counts as missing)."""
-    if question is None:
-        return value
-    if question.kind == Kind.REPEAT_GROUP:
-        return _rows(question, value, value_from_json)
-    if question.kind == Kind.DECIMAL:
-        return _decimal(value)
-    if question.kind == Kind.DATE and isinstance(value, date):
-        return value.isoformat()
-    return value
+    return answer_from_json(question, value)
 
 
 def answers_to_json(definition: VersionDef, answers: Mapping[str, Any]) -> dict[str, Any]:
@@ -52,36 +40,6 @@ def answers_to_json(definition: VersionDef, answers: Mapping[str, Any]) -> dict[
 def answers_from_json(definition: VersionDef, stored: Mapping[str, Any]) -> dict[str, Any]:
     questions = definition.question_map()
     return {key: value_from_json(questions.get(key), value) for key, value in stored.items()}
-
-
-def _rows(group: QuestionDef, rows: Any, convert) -> Any:
-    if not isinstance(rows, list | tuple):
-        return None
-    children = {child.key: child for child in group.children}
-    return [
-        {key: convert(children.get(key), value) for key, value in row.items()}
-        for row in rows
-        if isinstance(row, Mapping)
-    ]
-
-
-def _decimal(value: Any) -> Decimal | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, Decimal):
-        number = value
-    elif isinstance(value, int):
-        number = Decimal(value)
-    elif isinstance(value, float):
-        number = Decimal(repr(value))  # the decimal a person typed, not the binary float
-    elif isinstance(value, str):
-        try:
-            number = Decimal(value.strip())
-        except InvalidOperation:
-            return None
-    else:
-        return None
-    return number if number.is_finite() else None
 
 
 def _decimal_text(number: Decimal) -> str:

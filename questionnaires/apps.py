@@ -11,7 +11,3 @@ class QuestionnairesConfig(AppConfig):
         from questionnaires.history import register_history
 
         register_history()
-        # Importing these registers, whether or not the admin is ever loaded (commands
-        # publish and submit too): the stored-test-case gate with the publish service,
-        # and "render the summary PDFs" as a hook on every frozen result.
-        from questionnaires.services import simulation_cases, summaries  # noqa: F401

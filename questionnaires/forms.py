@@ -28,25 +28,31 @@ from __future__ import annotations
 
 import json
 import re
-from collections import ChainMap, OrderedDict
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.datastructures import MultiValueDict
 from django.utils.functional import lazy
-from django.utils.translation import get_language, gettext
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from questionnaires.engine.conditions import evaluate, is_answered, referenced_keys
 from questionnaires.engine.definition import Kind, QuestionDef, StepDef, Text, VersionDef
+from questionnaires.engine.kinds import answer_problem
+from questionnaires.engine.validation import row_state
 from questionnaires.engine.visibility import resolve_visibility
+from questionnaires.i18n import translate
+from questionnaires.kinds import answer_text, form_kind
 from questionnaires.lru import ImmutableLru
+from questionnaires.selectors.definitions import definition_cache_key
+from questionnaires.walk import Walk
 
 DEFAULT_SHORT_TEXT_LENGTH = 200
 DEFAULT_LONG_TEXT_LENGTH = 4000
@@ -75,14 +81,6 @@ _DIGITS = re.compile(r"[0-9]{1,4}")
 # --- translated text -------------------------------------------------------------------
 
 
-def translate(text: Text | None, language: str | None = None) -> str:
-    """``text`` in ``language`` (default: the active one), falling back to English, then any."""
-    if not text:
-        return ""
-    language = language or get_language() or settings.LANGUAGE_CODE
-    return text.get(language) or text.get("en") or next(iter(text.values()), "")
-
-
 def _translate_active(text: Text | None) -> str:
     return translate(text)
 
@@ -91,6 +89,9 @@ localized = lazy(_translate_active, str)  # localized(text): a str resolved when
 
 
 def required_message(kind: str) -> str:
+    added = form_kind(kind)
+    if added is not None:
+        return str(added.required_message)
     messages = {
         Kind.SINGLE_CHOICE: _("Select an answer"),
         Kind.YES_NO: _("Select yes or no"),
@@ -240,6 +241,9 @@ def build_field(question: QuestionDef) -> forms.Field | None:
     common = {"required": False, "label": localized(question.text)}
     if question.help:
         common["help_text"] = localized(question.help)
+    added = form_kind(question.kind)
+    if added is not None:  # a kind added in code brings its own field (questionnaires/kinds.py)
+        return added.field(question, common)
     choices = [(choice.value, localized(choice.label)) for choice in question.choices]
     kind = question.kind
     if kind == Kind.SINGLE_CHOICE:
@@ -312,6 +316,9 @@ def raw_values(question: QuestionDef, value: Any, name: str) -> dict[str, list[s
     """The request data a browser would send for ``value`` under the field name ``name``."""
     if not is_answered(value):
         return {}
+    added = form_kind(question.kind)
+    if added is not None:
+        return added.raw_values(question, value, name)
     kind = question.kind
     if kind == Kind.YES_NO:
         return {name: [YES if value else NO]} if isinstance(value, bool) else {}
@@ -514,6 +521,8 @@ class StepForm(forms.Form):
                 continue
             if key in self.groups:
                 self._check_rows(self.groups[key], outer=kept)
+            elif is_answered(typed[key]) and not self._has_error(key):
+                self._check_answer(question, typed[key])
             if question.required and not is_answered(kept.get(key)) and not self._has_error(key):
                 self._require(question)
         self.answer_values = {key: kept.get(key) for key in typed}
@@ -532,21 +541,25 @@ class StepForm(forms.Form):
 
     def _check_rows(self, state: GroupState, *, outer: Mapping[str, Any]) -> None:
         """Required children per row: a child counts only when visible in its row."""
+        children = {child.key: child for child in state.question.children}
         for row_form in state.formset.forms:
             if not row_form.has_changed():
                 continue
             data = getattr(row_form, "cleaned_data", {})
-            row_kept: dict[str, Any] = {}
-            scope = ChainMap(row_kept, outer)
-            for child in state.question.children:
-                if not evaluate(child.show_if, scope):
-                    row_form.errors.pop(child.key, None)
-                    continue
-                value = data.get(child.key)
-                if is_answered(value):
-                    row_kept[child.key] = value
-                elif child.required:
-                    row_form.add_error_once(child.key, required_message(child.kind))
+            hidden, missing = row_state(state.question, data, outer)  # shared with the submit
+            for key in hidden:
+                row_form.errors.pop(key, None)
+            for key in missing:
+                row_form.add_error_once(key, required_message(children[key].kind))
+
+    def _check_answer(self, question: QuestionDef, value: Any) -> None:
+        """The kind's pure validator (``engine.kinds``), the one the submit shares: the field
+        has parsed the input; this decides whether the typed answer is one the kind allows."""
+        problem = answer_problem(question, value)
+        if problem:
+            self.add_error(
+                question.key, ValidationError(gettext("Check this answer"), code=problem)
+            )
 
     def _has_error(self, key: str) -> bool:
         if key in self.groups:
@@ -779,27 +792,10 @@ def field_item(form: forms.Form, name: str, question: QuestionDef, *, quiet: boo
         item["max_length"] = getattr(bound.field, "max_length", None)
         item["inputmode"] = {Kind.INTEGER: "numeric", Kind.DECIMAL: "decimal"}.get(kind, "")
         item["numeric"] = kind in Kind.NUMERIC
+        added = form_kind(kind)
+        if added is not None:
+            item.update(added.template_item(question, value))
     return item
-
-
-def answer_text(question: QuestionDef, value: Any) -> str:
-    """An answer as a patient reads it back (labels, not codes), in the active language."""
-    if not is_answered(value):
-        return ""
-    labels = {choice.value: translate(choice.label) for choice in question.choices}
-    kind = question.kind
-    if kind == Kind.YES_NO:
-        return gettext("Yes") if value is True else gettext("No") if value is False else ""
-    if kind == Kind.SINGLE_CHOICE:
-        return labels.get(value, str(value))
-    if kind in (Kind.MULTIPLE_CHOICE, Kind.RANKING) and isinstance(value, list | tuple):
-        return ", ".join(labels.get(item, str(item)) for item in value)
-    if kind == Kind.DATE:
-        parsed = value if isinstance(value, date) else _iso_date(value)
-        return parsed.strftime("%d/%m/%Y") if parsed else str(value)
-    if kind in Kind.NUMERIC and question.unit:
-        return f"{value} {question.unit}"
-    return str(value)
 
 
 # --- building and caching the classes ------------------------------------------------------
@@ -864,3 +860,51 @@ def step_form_classes(
     ``cache_key`` must identify an immutable definition, e.g. (version pk, definition hash).
     """
     return _form_classes.get_or_build(cache_key, lambda: build_step_form_classes(definition))
+
+
+# --- a walk with its step forms (the pages' view of where a patient stands) ---------------
+
+
+class FormWalk(Walk):
+    """A ``Walk`` that also builds the step forms: what the wizard and its tests use.
+
+    ``walk.Walk`` itself knows nothing of forms, so services (the submit) read a response
+    without building one; the pages subclass it here.
+    """
+
+    @cached_property
+    def form_classes(self) -> dict[str, type[StepForm]]:
+        return step_form_classes(
+            self.definition, cache_key=definition_cache_key(self.response.version)
+        )
+
+    def context(self) -> StepContext:
+        return StepContext(
+            definition=self.definition,
+            answers=self.answers,
+            kept=self.kept,
+            visible_questions=self.visibility.questions,
+            preset=self.preset,
+        )
+
+    def stored_data(self, key: str) -> MultiValueDict:
+        """What the step shows: its draft when one is pending, otherwise the saved answers."""
+        draft = self.drafts.get(key)
+        if isinstance(draft, dict):
+            return MultiValueDict(
+                {
+                    name: [str(v) for v in values]
+                    for name, values in draft.items()
+                    if isinstance(values, list)
+                }
+            )
+        return self.form_classes[key].data_for_answers(self.answers, prefix=key)
+
+    def form(self, key: str, *, data=None, quiet: bool = False) -> StepForm:
+        form_class = self.form_classes[key]
+        return form_class(
+            data if data is not None else self.stored_data(key),
+            prefix=key,
+            context=self.context(),
+            quiet=quiet,
+        )

@@ -1,5 +1,6 @@
 """Change history (django-simple-history) for everything a content admin edits."""
 
+from django.apps import apps
 from simple_history import register
 
 HISTORY_MODELS = (
@@ -25,8 +26,6 @@ HISTORY_MODELS = (
 
 
 def register_history() -> None:
-    from django.apps import apps
-
     for name in HISTORY_MODELS:
         model = apps.get_model("questionnaires", name)
         if not hasattr(model, "history"):

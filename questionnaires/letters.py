@@ -34,7 +34,7 @@ def qr_code_svg(*, link: str, scale: int = 4) -> SafeString:
     segno's inline SVG has no ``style`` attribute (the Content Security Policy forbids inline
     styles), only presentation attributes; a white background keeps it scannable in dark mode.
     """
-    import segno
+    import segno  # only when a letter is made: commands and workers need not load it
 
     code = segno.make(link, error="m")
     svg = code.svg_inline(scale=scale, dark="#000", light="#fff", svgclass="qr-code", omitsize=True)

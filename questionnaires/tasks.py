@@ -4,6 +4,10 @@ A task only finds its row and calls a service; everything it does is in the serv
 backend can change (immediate, the database worker, RQ, Celery one day) without touching
 the domain. Arguments are ids (JSON), never objects or patient data.
 
+Each task is defined beside the service it runs and that enqueues it (so the two never
+import each other); this module names them all in one place. A task row queued by an
+older release stores the path ``questionnaires.tasks.<name>``, which still resolves here.
+
 Backends (``settings.TASKS``): ``ImmediateBackend`` by default (the task runs inside
 ``enqueue``); with ``TASKS_BACKEND=database``, ``django_tasks_db.DatabaseBackend`` and any
 number of ``manage.py db_worker`` processes sharing the database.
@@ -11,16 +15,6 @@ number of ``manage.py db_worker`` processes sharing the database.
 
 from __future__ import annotations
 
-from django_tasks import task
+from questionnaires.services.summaries import summary_render_task
 
-
-@task()
-def summary_render_task(document_id: int) -> str:
-    """Render one stored summary document; returns its status afterwards."""
-    from questionnaires.models import SummaryDocument
-    from questionnaires.services.summaries import summary_render
-
-    document = SummaryDocument.objects.defer("pdf").filter(pk=document_id).first()
-    if document is None:  # the result was erased in the meantime
-        return "missing"
-    return summary_render(document=document).status
+__all__ = ["summary_render_task"]

@@ -1,11 +1,12 @@
 """Where a patient stands in a questionnaire: one read of a response, used by every page.
 
-``Walk.for_response`` loads the pinned definition (cached for published versions),
-converts the stored answers to their engine form and runs the visibility walk ONCE.
-Everything a page asks afterwards (which steps are walked, which one is next, whether
-a step is complete, the form of a step) is answered from that one walk, never by
+``Walk.for_response`` loads the pinned definition (``selectors.definitions``, cached for
+published versions), converts the stored answers to their engine form and runs the
+visibility walk ONCE. Everything a page asks afterwards (which steps are walked, which one
+is next, whether a step is complete) is answered from that one walk, never by
 re-evaluating conditions per call, which is the formtools trap of conditions running
-dozens of times per request.
+dozens of times per request. The step forms of a walk are ``forms.FormWalk``'s (the pages
+use it); this module builds no form, so the submit service reads a response without one.
 
 Wizard state (``Response.wizard_state[storage_key(pk)]``) holds the formtools storage
 layout: ``step`` (the step to resume at), ``step_data`` (raw drafts of steps left
@@ -22,15 +23,12 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from django.utils.datastructures import MultiValueDict
-
 from questionnaires.answers import answers_from_json
 from questionnaires.engine.conditions import is_answered
 from questionnaires.engine.definition import Kind, StepDef, VersionDef
 from questionnaires.engine.visibility import Visibility, resolve_visibility
-from questionnaires.forms import StepContext, StepForm, step_form_classes
-from questionnaires.lru import ImmutableLru
-from questionnaires.models import QuestionnaireVersion, Response, VersionStatus
+from questionnaires.models import Response
+from questionnaires.selectors.definitions import version_definition
 
 PRESET_CONDITION_KEY = "condition"
 
@@ -62,27 +60,6 @@ def wizard_state_of(response: Response) -> dict[str, Any]:
     return merged
 
 
-# --- definitions, cached for immutable versions ---------------------------------------------
-
-_definitions: ImmutableLru[VersionDef] = ImmutableLru(size=64)
-
-
-def definition_cache_key(version: QuestionnaireVersion) -> tuple[int, str] | None:
-    """(pk, definition hash) for published and retired versions; None for drafts."""
-    if version.status == VersionStatus.DRAFT or not version.definition_hash:
-        return None
-    return (version.pk, version.definition_hash)
-
-
-def version_definition(version: QuestionnaireVersion) -> VersionDef:
-    """The definition of ``version``; a process-level cache serves immutable versions."""
-    from questionnaires.services.definitions import definition_for_version
-
-    return _definitions.get_or_build(
-        definition_cache_key(version), lambda: definition_for_version(version)
-    )
-
-
 # --- the walk --------------------------------------------------------------------------------
 
 
@@ -111,12 +88,6 @@ class Walk:
             visibility=visibility,
             kept=kept,
             state=wizard_state_of(response),
-        )
-
-    @cached_property
-    def form_classes(self) -> dict[str, type[StepForm]]:
-        return step_form_classes(
-            self.definition, cache_key=definition_cache_key(self.response.version)
         )
 
     @cached_property
@@ -210,39 +181,6 @@ class Walk:
             return False
         first = self.first_incomplete
         return first is None or index <= self.index(first)
-
-    # --- forms -----------------------------------------------------------------------------
-
-    def context(self) -> StepContext:
-        return StepContext(
-            definition=self.definition,
-            answers=self.answers,
-            kept=self.kept,
-            visible_questions=self.visibility.questions,
-            preset=self.preset,
-        )
-
-    def stored_data(self, key: str) -> MultiValueDict:
-        """What the step shows: its draft when one is pending, otherwise the saved answers."""
-        draft = self.drafts.get(key)
-        if isinstance(draft, dict):
-            return MultiValueDict(
-                {
-                    name: [str(v) for v in values]
-                    for name, values in draft.items()
-                    if isinstance(values, list)
-                }
-            )
-        return self.form_classes[key].data_for_answers(self.answers, prefix=key)
-
-    def form(self, key: str, *, data=None, quiet: bool = False) -> StepForm:
-        form_class = self.form_classes[key]
-        return form_class(
-            data if data is not None else self.stored_data(key),
-            prefix=key,
-            context=self.context(),
-            quiet=quiet,
-        )
 
     def answered_items(self, key: str) -> list[tuple[Any, Any]]:
         """(question, answer) for every visible answerable question of a walked step."""

@@ -1,6 +1,6 @@
 """The patient wizard: django-formtools' NamedUrlWizardView over a database-backed storage.
 
-How the known formtools traps (notes/questionnaire_anchors.md §4) are avoided:
+How the known formtools traps (docs/notes/questionnaire_anchors.md §4) are avoided:
 
 * GET resets the plain wizard: we use NamedUrlWizardView (one URL per step) and our
   ``get`` never resets; a refresh shows the same page with the saved answers.
@@ -35,7 +35,8 @@ from formtools.wizard.forms import ManagementForm
 from formtools.wizard.storage.base import BaseStorage
 from formtools.wizard.views import NamedUrlWizardView, StepsHelper
 
-from questionnaires.forms import StepForm, max_rows, translate
+from questionnaires.forms import FormWalk, StepForm, max_rows
+from questionnaires.i18n import translate
 from questionnaires.models import Response
 from questionnaires.services.errors import ServiceRefused
 from questionnaires.services.responses import ResponseClosed, StaleRevision, response_save_step
@@ -48,7 +49,7 @@ from questionnaires.views.patient import (
     resume_url,
     step_not_found,
 )
-from questionnaires.walk import Walk, storage_key
+from questionnaires.walk import storage_key
 
 GOTO = "wizard_goto_step"
 ADD_ROW = "wizard_add_row"
@@ -112,7 +113,7 @@ class PatientWizard(NamedUrlWizardView):
         if journey.response.is_submitted:
             return no_store(redirect(journey.url("done")))
         self.journey: Journey = journey
-        self.walk = Walk.for_response(journey.response)
+        self.walk = FormWalk.for_response(journey.response)
         self.form_list = OrderedDict(self.walk.form_classes)  # every step of the version
         step = kwargs.get("step")
         if step not in self.form_list:
@@ -184,7 +185,7 @@ class PatientWizard(NamedUrlWizardView):
         if not form.is_valid():
             return self.render(form)
         response = self._accept(form, step, revision)
-        walk = Walk.for_response(response, resolved=(form.merged_visibility, form.merged_kept))
+        walk = FormWalk.for_response(response, resolved=(form.merged_visibility, form.merged_kept))
         following = walk.next_step(step)
         if self.returning_to_check or following is None:
             return redirect(self.journey.url("check"))
@@ -262,7 +263,7 @@ class PatientWizard(NamedUrlWizardView):
     def render_conflict(self, step: str) -> HttpResponseBase:
         """Another tab or device saved first: show the current state, save nothing."""
         self.journey.response.refresh_from_db()
-        self.walk = Walk.for_response(self.journey.response)
+        self.walk = FormWalk.for_response(self.journey.response)
         if not self.walk.is_reachable(step):
             return redirect(resume_url(self.journey, self.walk))
         response = self.render(self.walk.form(step, quiet=True), conflict=True)

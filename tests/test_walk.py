@@ -2,6 +2,7 @@
 
 import pytest
 
+from questionnaires.forms import FormWalk
 from questionnaires.services.responses import response_save_step, response_start
 from questionnaires.walk import Walk
 from tests.factories import clinic_definition, invite, publish, treatments
@@ -18,7 +19,7 @@ def response():
 def accept(response, step, data):
     """Validate ``data`` through the step form as the wizard does and save it."""
     response.refresh_from_db()
-    form = Walk.for_response(response).form(step, data=data)
+    form = FormWalk.for_response(response).form(step, data=data)
     assert form.is_valid(), form.errors
     saved = response_save_step(
         response=response,

@@ -22,7 +22,7 @@ from tests.factories import (  # noqa: F401  (fresh_rate_limits is an autouse fi
     step,
     treatments,
 )
-from tests.paths import SHARED_FHIR
+from tests.paths import PUBLIC_FHIR
 
 pytestmark = pytest.mark.django_db
 
@@ -370,7 +370,7 @@ def test_imported_fhir_questionnaire_with_a_read_only_item_renders(client):
 
     from questionnaires.services.interop import questionnaire_import
 
-    data = (SHARED_FHIR / "lforms-apgar-itemweight.json").read_bytes()
+    data = (PUBLIC_FHIR / "lforms-apgar-itemweight.json").read_bytes()
     version = questionnaire_import(data=data, fmt="fhir", publish=True).version
     _invitation, token = invite(version)
     browser = PatientBrowser(client, token)

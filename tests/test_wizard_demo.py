@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from questionnaires.engine.definition import Kind, QuestionDef
+from questionnaires.forms import FormWalk
 from questionnaires.models import Response, Result
 from questionnaires.services.definitions import version_create_from_definition, version_publish
-from questionnaires.walk import Walk
 from tests.factories import PatientBrowser, fresh_rate_limits, invite  # noqa: F401
 
 DEMO = (
@@ -69,7 +69,7 @@ def test_demo_questionnaire_can_be_walked_and_submitted(client, demo_version, co
         step = url.rstrip("/").rsplit("/", 1)[1]
         visited.append(step)
         assert browser.client.get(url).status_code == 200
-        walk = Walk.for_response(browser.response())
+        walk = FormWalk.for_response(browser.response())
         answers = {
             question.key: simplest_answer(question)
             for question in walk.step(step).questions

@@ -17,70 +17,97 @@ wrong type simply makes a test false.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection, Iterator, Mapping, Sequence
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from .definition import Condition, Kind, Problem, QuestionDef
+from .definition import Condition, Problem, QuestionDef
+from .kinds import kind_codes, kind_spec
+from .kinds.common import quote as _quote
 
-EQ = "eq"
-NE = "ne"
-IN = "in"
-NOT_IN = "not_in"
-GT = "gt"
-GTE = "gte"
-LT = "lt"
-LTE = "lte"
-ANSWERED = "answered"
-NOT_ANSWERED = "not_answered"
-CONTAINS = "contains"
-CONTAINS_ANY = "contains_any"
-
-OPERATORS = (
-    EQ,
-    NE,
-    IN,
-    NOT_IN,
-    GT,
-    GTE,
-    LT,
-    LTE,
-    ANSWERED,
-    NOT_ANSWERED,
-    CONTAINS,
-    CONTAINS_ANY,
+# The shared vocabulary, re-exported: callers read it from here (``X as X`` marks that).
+from .values import (
+    ANSWERED as ANSWERED,
 )
+from .values import (
+    CONTAINS as CONTAINS,
+)
+from .values import (
+    CONTAINS_ANY as CONTAINS_ANY,
+)
+from .values import (
+    EQ as EQ,
+)
+from .values import (
+    GT as GT,
+)
+from .values import (
+    GTE as GTE,
+)
+from .values import (
+    IN as IN,
+)
+from .values import (
+    LIST_VALUE_OPS as LIST_VALUE_OPS,
+)
+from .values import (
+    LT as LT,
+)
+from .values import (
+    LTE as LTE,
+)
+from .values import (
+    NE as NE,
+)
+from .values import (
+    NOT_ANSWERED as NOT_ANSWERED,
+)
+from .values import (
+    NOT_IN as NOT_IN,
+)
+from .values import (
+    OPERATORS as OPERATORS,
+)
+from .values import (
+    ORDERING_OPS as ORDERING_OPS,
+)
+from .values import (
+    PRESENCE_OPS as PRESENCE_OPS,
+)
+from .values import (
+    as_date as as_date,
+)
+from .values import (
+    as_number as as_number,
+)
+from .values import (
+    is_answered as is_answered,
+)
+
 COMBINATORS = ("all", "any", "not")
 LEAF_FIELDS = ("q", "op", "value")
 
-PRESENCE_OPS = (ANSWERED, NOT_ANSWERED)  # take no value
-LIST_VALUE_OPS = (IN, NOT_IN, CONTAINS_ANY)  # take a non-empty list
-ORDERING_OPS = (GT, GTE, LT, LTE)
-
 MAX_DEPTH = 32
 
-_CHOICE_OPS = (EQ, NE, IN, NOT_IN, ANSWERED, NOT_ANSWERED)
-_LIST_OPS = (CONTAINS, CONTAINS_ANY, ANSWERED, NOT_ANSWERED)
-_NUMBER_OPS = (EQ, NE, GT, GTE, LT, LTE, IN, NOT_IN, ANSWERED, NOT_ANSWERED)
 
-OPERATORS_BY_KIND: Mapping[str, tuple[str, ...]] = {
-    Kind.SINGLE_CHOICE: _CHOICE_OPS,
-    Kind.YES_NO: _CHOICE_OPS,
-    Kind.MULTIPLE_CHOICE: _LIST_OPS,
-    Kind.RANKING: _LIST_OPS,
-    Kind.INTEGER: _NUMBER_OPS,
-    Kind.DECIMAL: _NUMBER_OPS,
-    Kind.RATING: _NUMBER_OPS,
-    Kind.DATE: (EQ, NE, GT, GTE, LT, LTE, ANSWERED, NOT_ANSWERED),
-    Kind.SHORT_TEXT: _CHOICE_OPS,
-    Kind.LONG_TEXT: _CHOICE_OPS,
-    Kind.REPEAT_GROUP: PRESENCE_OPS,
-    Kind.DISPLAY: (),
-}
+class _OperatorsByKind(Mapping[str, tuple[str, ...]]):
+    """Kind code → the operators that fit it, read from the kinds registry (``kinds``)."""
 
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+    def __getitem__(self, code: str) -> tuple[str, ...]:
+        spec = kind_spec(code)
+        if spec is None:
+            raise KeyError(code)
+        return spec.operators
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(kind_codes())
+
+    def __len__(self) -> int:
+        return len(kind_codes())
+
+
+OPERATORS_BY_KIND: Mapping[str, tuple[str, ...]] = _OperatorsByKind()
 
 
 class ConditionError(ValueError):
@@ -88,49 +115,6 @@ class ConditionError(ValueError):
 
 
 # --- values -------------------------------------------------------------------------------
-
-
-def is_answered(value: Any) -> bool:
-    """Whether an answer counts as given: missing, ``None``, ``""`` and ``[]`` do not."""
-    if value is None:
-        return False
-    if isinstance(value, str | list | tuple):
-        return len(value) > 0
-    return True
-
-
-def as_number(value: Any) -> Decimal | None:
-    """The value as a finite Decimal, or None when it is not a number.
-
-    ``bool`` is an ``int`` subclass in Python but a yes/no answer is not a number.
-    Floats go through ``repr`` so that ``0.1`` means the decimal 0.1 a person typed.
-    """
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return Decimal(value)
-    if isinstance(value, float):
-        number = Decimal(repr(value))
-    elif isinstance(value, Decimal):
-        number = value
-    else:
-        return None
-    # NaN and infinities would raise on ordering comparisons; they are no answer.
-    return number if number.is_finite() else None
-
-
-def as_date(value: Any) -> date | None:
-    """The value as a date when it is a ``date`` or an ISO ``YYYY-MM-DD`` string."""
-    if isinstance(value, datetime):
-        return None  # answers are dates, never timestamps
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
-        try:
-            return date.fromisoformat(value)
-        except ValueError:  # e.g. 2024-02-30
-            return None
-    return None
 
 
 def _comparable(answer: Any, value: Any) -> tuple[Any, Any] | None:
@@ -397,9 +381,10 @@ class _Validator:
             if op in LIST_VALUE_OPS and (not isinstance(value, list | tuple) or not value):
                 self.report(f"{path}.value", f"operator '{op}' needs a non-empty list of values")
                 return
-        if question is None or question.kind not in OPERATORS_BY_KIND:
+        spec = kind_spec(question.kind) if question is not None else None
+        if spec is None:
             return  # already reported, or the question's unknown kind is the linter's to report
-        allowed = OPERATORS_BY_KIND[question.kind]
+        allowed = spec.operators
         if not allowed:
             self.report(path, f"question '{key}' only shows text and has no answer to test")
             return
@@ -442,33 +427,5 @@ class _Validator:
 
 def _value_problem(question: QuestionDef, value: Any) -> str | None:
     """Why ``value`` cannot be compared with answers to ``question``, or None when it can."""
-    key, kind = question.key, question.kind
-    if kind in Kind.WITH_CHOICES:
-        offered = [choice.value for choice in question.choices]
-        if value not in offered:
-            return f"{_quote(value)} is not one of the choices of question '{key}'"
-    elif kind == Kind.YES_NO:
-        if not isinstance(value, bool):
-            return f"question '{key}' is yes/no; compare it with true or false, not {_quote(value)}"
-    elif kind in Kind.NUMERIC:
-        if as_number(value) is None:
-            return f"question '{key}' takes a number; {_quote(value)} is not one"
-    elif kind == Kind.DATE:
-        if as_date(value) is None:
-            return (
-                f"question '{key}' takes a date; {_quote(value)} is not a date written YYYY-MM-DD"
-            )
-    elif kind in Kind.TEXTUAL and not isinstance(value, str):
-        return f"question '{key}' takes text; {_quote(value)} is not text"
-    return None
-
-
-def _quote(value: Any) -> str:
-    """A value as an author wrote it in JSON: strings quoted, true/false/null bare."""
-    if isinstance(value, str):
-        return f"'{value}'"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if value is None:
-        return "null"
-    return str(value)
+    spec = kind_spec(question.kind)
+    return spec.condition_value_problem(question, value) if spec is not None else None

@@ -28,11 +28,11 @@ from .definition import (
     Text,
     VersionDef,
 )
+from .kinds import kind_codes, kind_spec
 
 SLUG_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 KEY_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,63}")
 
-MIN_CHOICES = {Kind.SINGLE_CHOICE: 1, Kind.MULTIPLE_CHOICE: 1, Kind.RANKING: 2}
 # A ranking lists every choice, so the sum of its choice scores would not depend on the answer.
 SCORABLE_CHOICE_KINDS = (Kind.SINGLE_CHOICE, Kind.MULTIPLE_CHOICE)
 RATING_MIN, RATING_MAX = Decimal(0), Decimal(10)
@@ -197,27 +197,31 @@ class _StructureLinter:
         else:
             self.question_paths[question.key] = path
         self.check_instrument_reference(question.instrument, f"{path}.instrument")
-        if question.kind not in Kind.ALL:
+        spec = kind_spec(question.kind)
+        if spec is None:
             self.report(
                 f"{path}.kind",
-                f"unknown kind '{question.kind}'; use one of {', '.join(Kind.ALL)}",
+                f"unknown kind '{question.kind}'; use one of {', '.join(kind_codes())}",
             )
             return
         self.check_choices(question, path)
         self.check_bounds(question, path)
+        for field_name, message in spec.lint(question):  # the kind's own rules
+            self.report(f"{path}.{field_name}", message)
         for name in ("max_length", "max_rows"):
             limit = getattr(question, name)
             if limit is not None and limit <= 0:
                 self.report(f"{path}.{name}", f"{name} must be a positive number, not {limit}")
         if question.max_rows is not None and question.kind != Kind.REPEAT_GROUP:
             self.report(f"{path}.max_rows", "max_rows only applies to repeat groups")
-        if question.kind == Kind.DISPLAY and question.required:
+        if not spec.answered and question.required:
             self.report(
-                f"{path}.required", "a display question has no answer and cannot be required"
+                f"{path}.required",
+                f"a {question.kind} question has no answer and cannot be required",
             )
 
     def check_choices(self, question: QuestionDef, path: str) -> None:
-        minimum = MIN_CHOICES.get(question.kind)
+        minimum = kind_spec(question.kind).min_choices
         if minimum is None:
             if question.choices:
                 self.report(f"{path}.choices", f"a {question.kind} question cannot have choices")
@@ -243,7 +247,7 @@ class _StructureLinter:
         given = {name: value for name, value in bounds.items() if value is not None}
         if not given:
             return
-        if question.kind not in Kind.NUMERIC:
+        if not kind_spec(question.kind).numeric:
             self.report(
                 f"{path}.{next(iter(given))}",
                 "min_value and max_value only apply to integer, decimal and rating questions",
@@ -281,7 +285,8 @@ class _StructureLinter:
         for index, child in enumerate(question.children):
             child_path = f"{path}.children[{index}]"
             self.check_question(child, child_path)
-            if child.kind in (Kind.REPEAT_GROUP, Kind.DISPLAY):
+            child_spec = kind_spec(child.kind)
+            if child_spec is not None and not child_spec.in_repeat_row:
                 self.report(
                     f"{child_path}.kind",
                     f"a repeat group row cannot contain a {child.kind} question",

@@ -1,7 +1,7 @@
 """How fragile the first place of a weighing is (deterministic sensitivity analysis).
 
 Deterministic one-way analysis is usually enough for a decision aid (Broekhuizen
-2015, see ``notes/sdm_anchors.md`` §3). Three checks:
+2015, see ``docs/notes/sdm_anchors.md`` §3). Three checks:
 
 - **Margin**: the leader's fit minus the runner-up's, in fit points.
 - **Smallest weight change**: change one criterion's weight to ``w'`` and scale the

@@ -1,6 +1,6 @@
 """The weighing engine: how well each therapy option fits what the patient said matters.
 
-A simple multi-attribute value model (MCDA good practice, ``notes/sdm_anchors.md`` §3):
+A simple multi-attribute value model (MCDA good practice, ``docs/notes/sdm_anchors.md`` §3):
 
 1. Rules and the treatment history decide which options are *not suitable now* (each
    with at least one reason), which carry a *caution* and which criterion values are

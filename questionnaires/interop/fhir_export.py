@@ -25,6 +25,7 @@ from questionnaires.engine.definition import (
     Text,
     VersionDef,
 )
+from questionnaires.engine.kinds import kind_spec
 from questionnaires.engine.visibility import prune_hidden
 
 from .fhir_common import (
@@ -45,21 +46,7 @@ from .json_io import write_json
 QUESTIONNAIRE_STATUSES = ("draft", "active", "retired", "unknown")
 RESPONSE_STATUSES = ("in-progress", "completed", "amended", "entered-in-error", "stopped")
 
-_FHIR_TYPES = {
-    Kind.SINGLE_CHOICE: "choice",
-    Kind.MULTIPLE_CHOICE: "choice",
-    Kind.RANKING: "choice",
-    Kind.YES_NO: "boolean",
-    Kind.INTEGER: "integer",
-    Kind.DECIMAL: "decimal",
-    Kind.RATING: "integer",
-    Kind.DATE: "date",
-    Kind.SHORT_TEXT: "string",
-    Kind.LONG_TEXT: "text",
-    Kind.REPEAT_GROUP: "group",
-    Kind.DISPLAY: "display",
-}
-_REPEATING = (Kind.MULTIPLE_CHOICE, Kind.RANKING, Kind.REPEAT_GROUP)
+
 # R4 que-10: "Maximum length can only be declared for simple question types".
 _MAX_LENGTH_TYPES = ("boolean", "decimal", "integer", "string", "text", "url", "open-choice")
 
@@ -229,7 +216,7 @@ class _Exporter:
 
     def question_item(self, question: QuestionDef, path: str) -> dict[str, Any]:
         kind = question.kind
-        fhir_type = _FHIR_TYPES[kind]
+        fhir_type = kind_spec(kind).fhir_type
         link_id = self.links.questions[question.key]
         text = dict(question.text)
         if kind == Kind.DISPLAY and _has_text(question.help):
@@ -252,7 +239,7 @@ class _Exporter:
         item.update(self.enable_when(question.show_if, f"{path}.show_if"))
         if question.required:
             item["required"] = True
-        if kind in _REPEATING:
+        if kind_spec(kind).repeats:
             item["repeats"] = True
         if question.read_only:
             if kind == Kind.DISPLAY:

@@ -14,6 +14,7 @@ and every problem found at the failing stage is reported, one line each.
 
 from __future__ import annotations
 
+import copy
 import functools
 import json
 from collections.abc import Mapping
@@ -36,6 +37,7 @@ from questionnaires.engine.definition import (
     Text,
     VersionDef,
 )
+from questionnaires.engine.kinds import kind_codes
 from questionnaires.engine.lint import lint_structure
 
 from .json_io import MAX_IMPORT_BYTES, ImportRefused, read_json_bytes, write_json
@@ -63,9 +65,17 @@ def schema() -> dict[str, Any]:
     return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
 
 
-@functools.cache
 def _validator() -> jsonschema.Draft202012Validator:
-    return jsonschema.Draft202012Validator(schema())
+    return _validator_for(kind_codes())
+
+
+@functools.cache
+def _validator_for(kinds: tuple[str, ...]) -> jsonschema.Draft202012Validator:
+    """The published schema, with the question kinds the registry knows (``engine.kinds``):
+    the file lists the built-in kinds; a kind added in code is accepted too."""
+    document = copy.deepcopy(schema())
+    document["$defs"]["question"]["properties"]["kind"]["enum"] = list(kinds)
+    return jsonschema.Draft202012Validator(document)
 
 
 # --- writing ------------------------------------------------------------------------------

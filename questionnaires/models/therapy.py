@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from questionnaires.engine import weighing as engine
+from questionnaires.engine.conditions import ConditionError, referenced_keys
 from questionnaires.models.definition import Disease, QuestionnaireVersion
 
 SLUG_VALIDATOR = RegexValidator(
@@ -446,7 +447,6 @@ class TherapyRule(models.Model):
         return tuple(dict.fromkeys([*self.therapies, *self.families, *self.target_classes]))
 
     def clean(self) -> None:
-        from questionnaires.engine.conditions import ConditionError, referenced_keys
 
         errors: dict[str, str] = {}
         for field in ("therapies", "target_classes"):

@@ -25,8 +25,8 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 from django.utils.translation import get_language
-from modeltranslation.utils import build_localized_fieldname
 
+from questionnaires.i18n import translated_column
 from questionnaires.models import Invitation, QuestionnaireVersion, ResponseStatus, VersionStatus
 from questionnaires.models.response import InvitationStatus
 from questionnaires.selectors.access import invitations_for_user
@@ -68,8 +68,8 @@ def questionnaire_title_expression(*, questionnaire_ref: str = "questionnaire_id
     ``questionnaire_ref`` names the outer query's column holding the questionnaire id.
     """
     language = get_language() or "en"
-    localized = F(build_localized_fieldname("title", language))
-    fallback = F(build_localized_fieldname("title", "en"))
+    localized = F(translated_column("title", language))
+    fallback = F(translated_column("title", "en"))
     newest = (
         QuestionnaireVersion.objects.filter(questionnaire=OuterRef(questionnaire_ref))
         .exclude(status=VersionStatus.DRAFT)

@@ -6,8 +6,9 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from questionnaires.interop import sdm_json
+from questionnaires.interop import fhir_questionnaire, sdm_json
 from questionnaires.models import QuestionnaireVersion
+from questionnaires.selectors.definitions import definition_for_version
 from questionnaires.services import definitions as definition_services
 from questionnaires.services.errors import ServiceRefused
 
@@ -30,8 +31,6 @@ def questionnaire_import(
         except sdm_json.ImportRefused as refused:
             raise ServiceRefused(refused.problems) from refused
     elif fmt == "fhir":
-        from questionnaires.interop import fhir_questionnaire
-
         try:
             imported = fhir_questionnaire.import_fhir(data)
         except sdm_json.ImportRefused as refused:
@@ -47,13 +46,11 @@ def questionnaire_import(
 
 def version_export(*, version: QuestionnaireVersion, fmt: str) -> tuple[str, str]:
     """(file name, file text) of one version in our format or as FHIR R4."""
-    definition = definition_services.definition_for_version(version)
+    definition = definition_for_version(version)
     stem = f"{version.questionnaire.slug}-v{version.number}"
     if fmt == "sdm":
         return f"{stem}.sdm.json", sdm_json.dumps(definition)
     if fmt == "fhir":
-        from questionnaires.interop import fhir_questionnaire
-
         exported = fhir_questionnaire.export_fhir(
             definition, version_number=version.number, status=_fhir_status(version)
         )
@@ -63,9 +60,8 @@ def version_export(*, version: QuestionnaireVersion, fmt: str) -> tuple[str, str
 
 def version_export_notes(*, version: QuestionnaireVersion) -> tuple:
     """What a FHIR export of ``version`` cannot carry exactly (scales, rankings, …)."""
-    from questionnaires.interop import fhir_questionnaire
 
-    definition = definition_services.definition_for_version(version)
+    definition = definition_for_version(version)
     return tuple(
         fhir_questionnaire.export_fhir(
             definition, version_number=version.number, status=_fhir_status(version)

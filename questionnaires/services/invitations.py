@@ -19,6 +19,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from questionnaires.i18n import language_codes
 from questionnaires.models import AuditAction, Disease, Invitation, Questionnaire
 from questionnaires.models.response import hash_token
 from questionnaires.services.audit import audit_record
@@ -46,10 +47,6 @@ def new_token() -> str:
         token = secrets.token_urlsafe(TOKEN_BYTES)
         if not token.startswith("-"):
             return token
-
-
-def language_codes() -> list[str]:
-    return [code for code, _name in settings.LANGUAGES]
 
 
 @transaction.atomic

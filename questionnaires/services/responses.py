@@ -13,14 +13,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from questionnaires.answers import answers_to_json, value_to_json
 from questionnaires.engine.conditions import is_answered
 from questionnaires.engine.definition import Kind
-from questionnaires.engine.visibility import prune_hidden
+from questionnaires.engine.validation import step_answer_problems
+from questionnaires.i18n import language_codes
 from questionnaires.models import (
     AuditAction,
     Invitation,
@@ -28,14 +28,16 @@ from questionnaires.models import (
     Response,
     ResponseStatus,
 )
+from questionnaires.selectors.definitions import version_definition
 from questionnaires.services.audit import audit_record
 from questionnaires.services.errors import ServiceRefused
+from questionnaires.services.results import result_freeze
+from questionnaires.services.weighing import answers_prepared_from
 from questionnaires.walk import (
     PRESET_CONDITION_KEY,
     Walk,
     empty_wizard_state,
     storage_key,
-    version_definition,
     wizard_state_of,
 )
 
@@ -79,10 +81,6 @@ def _check_open(locked: Response, expected_revision: int) -> None:
         raise StaleRevision
 
 
-def _language_codes() -> list[str]:
-    return [code for code, _name in settings.LANGUAGES]
-
-
 # --- start ---------------------------------------------------------------------------------
 
 
@@ -109,7 +107,7 @@ def response_start(*, invitation: Invitation, language: str | None = None) -> Re
     version = invitation.questionnaire.published_version()
     if version is None:
         raise ServiceRefused(["This questionnaire is not available at the moment."])
-    language = language if language in _language_codes() else invitation.language
+    language = language if language in language_codes() else invitation.language
     answers, preset = _preset_answers(version, disease=invitation.disease)
     response = Response.objects.create(
         invitation=invitation, version=version, language=language, answers=answers
@@ -125,7 +123,7 @@ def response_start_preview(
     """A throw-away response for a content admin walking any version, drafts included."""
     if not getattr(actor, "is_staff", False):
         raise ServiceRefused(["Only staff can preview questionnaires."])
-    language = language if language in _language_codes() else "en"
+    language = language if language in language_codes() else "en"
     answers, preset = _preset_answers(version, disease=disease)
     response = Response.objects.create(
         invitation=None, version=version, is_preview=True, language=language, answers=answers
@@ -223,7 +221,7 @@ def response_set_language(*, response: Response, language: str) -> Response:
     Not a change of answers, so the revision stays: a language switch in one tab does
     not make another tab's page stale. A submitted response keeps its language.
     """
-    if language not in _language_codes():
+    if language not in language_codes():
         raise ServiceRefused([f"Unknown language '{language}'."])
     locked = _lock(response)
     if locked.is_submitted:
@@ -244,8 +242,6 @@ def response_submit(*, response: Response, expected_revision: int) -> Response:
     one result. Raises ``StaleRevision`` when the answers changed since the patient's
     check page was rendered, and ``SubmitIncomplete`` naming the first step to fix.
     """
-    from questionnaires.services.results import result_freeze
-
     with transaction.atomic():
         locked = _lock(response)
         if locked.is_submitted:
@@ -255,17 +251,17 @@ def response_submit(*, response: Response, expected_revision: int) -> Response:
         walk = Walk.for_response(locked)
         if not walk.step_keys:
             raise ServiceRefused(["This questionnaire has no questions to answer."])
-        answers = dict(walk.answers)
         for key in walk.step_keys:
             if not walk.is_complete(key):  # never accepted, a draft pending, or answers missing
                 raise SubmitIncomplete(key)
-            form = walk.form(key)
-            if not form.is_valid():
+            # The checks the step form applied, on the stored answers (no form is built).
+            if step_answer_problems(
+                walk.step(key), kept=walk.kept, visibility=walk.visibility, preset=walk.preset
+            ):
                 raise SubmitIncomplete(key)
-            answers.update(form.answer_values)
-        final = prune_hidden(walk.definition, answers)
         now = timezone.now()
-        locked.answers = answers_to_json(walk.definition, final)
+        # ``walk.kept`` is exactly the pruned answers: visible, answered, nothing else.
+        locked.answers = answers_to_json(walk.definition, walk.kept)
         locked.status = ResponseStatus.SUBMITTED
         locked.submitted_at = now
         locked.wizard_state = {}  # raw drafts and stale answers have no use any more
@@ -289,5 +285,14 @@ def response_submit(*, response: Response, expected_revision: int) -> Response:
             object_repr=f"response {locked.pk}",
             detail={"version_id": locked.version_id, "preview": locked.is_preview},
         )
-        result_freeze(response=locked)
+        # The walk's typed, pruned answers go on to the result: no second conversion or walk.
+        result_freeze(
+            response=locked,
+            prepared=answers_prepared_from(
+                definition=walk.definition,
+                visibility=walk.visibility,
+                pruned=walk.kept,
+                given=walk.kept,
+            ),
+        )
     return locked

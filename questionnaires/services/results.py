@@ -5,15 +5,16 @@ records what produced it (engine version, definition hash, profile versions) and
 hash over everything in it, so a summary re-rendered from it later is provably the
 same.
 
-The path (DESIGN "The one path data takes", steps 3–5):
+The path (docs/architecture.md "The data path", steps 3–5):
 
-1. ``_scores``: scale scores from the pruned answers (``engine.scoring``).
+1. The prepared answers (``services.weighing.PreparedAnswers``: typed, walked, pruned,
+   scales scored), from the submit or from the stored answers: their scale results.
 2. ``_weighing``: the therapy weighing (``services.weighing.weighing_compute``),
    (and ``profile_versions``) here, keeping this module the one place that freezes.
-3. After the transaction commits, every function in ``RESULT_FROZEN_HOOKS`` is called
-   with the new ``Result`` (e.g. the clinician side registers "enqueue the summary
-   render"). Nothing is enqueued from here directly. Hooks must not raise; one that
-   does is logged and the others still run.
+3. After the transaction commits, the summary PDFs are requested
+   (``services.summaries.summary_render_enqueue``: the clinician's copy and the
+   patient's). A failure there is logged and never reaches the patient's page: the
+   documents are then rendered when someone asks for them.
 """
 
 from __future__ import annotations
@@ -21,35 +22,34 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
 
-from questionnaires.answers import answers_from_json
 from questionnaires.engine import ENGINE_VERSION
 from questionnaires.engine.definition import VersionDef
-from questionnaires.engine.scoring import ScaleResult, score_scales
-from questionnaires.engine.visibility import prune_hidden
+from questionnaires.engine.scoring import ScaleResult
 from questionnaires.models import Response, Result
+from questionnaires.selectors.definitions import definition_hash, version_definition
 from questionnaires.services.errors import ServiceRefused
-from questionnaires.walk import version_definition
+from questionnaires.services.summaries import summary_render_enqueue
+from questionnaires.services.weighing import (
+    PreparedAnswers,
+    ProfilesMissing,
+    answers_prepare,
+    weighing_compute,
+)
 
 logger = logging.getLogger(__name__)
 
-ResultHook = Callable[[Result], None]
-RESULT_FROZEN_HOOKS: list[ResultHook] = []
 
+def result_freeze(*, response: Response, prepared: PreparedAnswers | None = None) -> Result:
+    """The frozen result of a submitted response (created once; later calls return it).
 
-def on_result_frozen(hook: ResultHook) -> ResultHook:
-    """Register ``hook(result)`` to run after a result's transaction commits (decorator)."""
-    if hook not in RESULT_FROZEN_HOOKS:
-        RESULT_FROZEN_HOOKS.append(hook)
-    return hook
-
-
-def result_freeze(*, response: Response) -> Result:
-    """The frozen result of a submitted response (created once; later calls return it)."""
+    ``prepared``: the answers as the submit already typed, walked and scored them
+    (``response_submit`` passes them, so one submit converts, walks and scores once);
+    otherwise they are prepared here from the stored answers.
+    """
     if not response.is_submitted:
         raise ServiceRefused(["Only a submitted response has a result."])
     existing = Result.objects.filter(response=response).first()
@@ -57,9 +57,10 @@ def result_freeze(*, response: Response) -> Result:
         return existing
     with transaction.atomic():
         definition = version_definition(response.version)
-        answers = prune_hidden(definition, answers_from_json(definition, response.answers))
-        scores = _scores(definition, answers)
-        weighing, profile_versions = _weighing(definition, answers)
+        if prepared is None:
+            prepared = answers_prepare(definition=definition, answers=response.answers)
+        scores = [scale_result_json(scale) for scale in prepared.scales]
+        weighing, profile_versions = _weighing(definition, prepared)
         content = {
             "engine_version": ENGINE_VERSION,
             "definition_hash": _definition_hash(response, definition),
@@ -77,20 +78,19 @@ def result_freeze(*, response: Response) -> Result:
             weighing=weighing,
             snapshot_hash=snapshot_hash(content),
         )
-        transaction.on_commit(lambda: _run_hooks(result))
+        transaction.on_commit(lambda: _request_summaries(result))
     return result
 
 
-def _scores(definition: VersionDef, answers: dict[str, Any]) -> list[dict[str, Any]]:
-    return [scale_result_json(result) for result in score_scales(definition, answers)]
-
-
-def _weighing(definition: VersionDef, answers: dict[str, Any]) -> tuple[dict, dict]:
+def _weighing(definition: VersionDef, prepared: PreparedAnswers) -> tuple[dict, dict]:
     """(weighing, profile versions) from the therapy profiles in force right now."""
-    from questionnaires.services.weighing import ProfilesMissing, weighing_compute
-
     try:
-        weighing = weighing_compute(definition=definition, answers=answers) or {}
+        weighing = (
+            weighing_compute(
+                definition=definition, answers=prepared.pruned, prepared_answers=prepared
+            )
+            or {}
+        )
     except ProfilesMissing:
         # A questionnaire can be used before any therapy profile is loaded (an imported
         # FHIR form, say): the answers still count, the summary just has no options.
@@ -122,8 +122,6 @@ def _definition_hash(response: Response, definition: VersionDef) -> str:
     if response.version.definition_hash:
         return response.version.definition_hash
     # A draft walked in preview has no stored hash: compute it the way publishing does.
-    from questionnaires.services.definitions import definition_hash
-
     return definition_hash(definition)
 
 
@@ -133,9 +131,10 @@ def snapshot_hash(content: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def _run_hooks(result: Result) -> None:
-    for hook in list(RESULT_FROZEN_HOOKS):
-        try:
-            hook(result)
-        except Exception:  # one failing hook must not stop the others or the patient's page
-            logger.exception("result hook %s failed for result %s", hook, result.pk)
+def _request_summaries(result: Result) -> None:
+    """After commit: request the summary PDFs. A failure must not reach the patient's page
+    (the submission is already stored); it is logged without patient data."""
+    try:
+        summary_render_enqueue(result=result)
+    except Exception:
+        logger.exception("summary render request failed for result %s", result.pk)

@@ -17,8 +17,8 @@ checks both the same way, against the output of ``services.weighing.simulation_r
   must have adjusted one of its criterion values.
 - ``close_call``: whether the result must (true) or must not (false) be a close call.
 
-Publishing a version runs all of its cases (``simulation_cases_gate``, registered with
-``services.publish_gates``); one failing case refuses the publish.
+Publishing a version runs all of its cases (``version_publish`` calls
+``simulation_cases_gate``); one failing case refuses the publish.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from django.db import transaction
 
 from questionnaires.engine.definition import Problem, VersionDef
 from questionnaires.models import QuestionnaireVersion, SimulationCase
-from questionnaires.services import publish_gates
+from questionnaires.selectors.definitions import definition_for_version
 from questionnaires.services.weighing import simulation_run
 
 DEFAULT_TOP_N = 3
@@ -171,8 +171,6 @@ def simulation_cases_run(
 ) -> list[CaseOutcome]:
     """Run every stored case of ``version`` (in name order)."""
     if definition is None:
-        from questionnaires.services.definitions import definition_for_version
-
         definition = definition_for_version(version)
     return [
         simulation_case_run(case=case, definition=definition)
@@ -194,9 +192,6 @@ def simulation_cases_gate(
         for outcome in simulation_cases_run(version=version, definition=definition)
         if not outcome.passed
     ]
-
-
-publish_gates.register(simulation_cases_gate)
 
 
 @transaction.atomic

@@ -18,9 +18,11 @@ Its life:
   (plus a minute) the claim counts as abandoned and may be taken again.
 * **Errors**: only the kind of failure is stored or logged (``RenderFailed`` messages are
   ours; any other exception is reduced to its class name), never patient text.
-* **On submit** (``summary_render_enqueue``, registered as a result hook): the clinician PDF
-  in the team's language and the patient's own copy in the patient's language. Other
-  languages render on demand.
+* **On submit** (``summary_render_enqueue``, which ``result_freeze`` calls after its
+  transaction commits): the clinician PDF in the team's language and the patient's own copy
+  in the patient's language. Other languages render on demand.
+* **The task** ``summary_render_task`` lives here, beside the service it runs and the
+  functions that enqueue it (``questionnaires.tasks`` re-exports it under its old path).
 """
 
 from __future__ import annotations
@@ -34,10 +36,11 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
+from django_tasks import task
 
+from questionnaires.i18n import language_codes
 from questionnaires.models import Response, Result, SummaryDocument
 from questionnaires.models.response import SummaryAudience, SummaryStatus
-from questionnaires.services.results import on_result_frozen
 from questionnaires.summary.context import summary_context_build
 from questionnaires.summary.render import SUMMARY_TEMPLATE_VERSION, RenderFailed, summary_pdf
 
@@ -53,7 +56,7 @@ def clinician_language() -> str:
 
 
 def summary_languages() -> list[str]:
-    return [code for code, _name in settings.LANGUAGES]
+    return language_codes()
 
 
 def _stale_before(now: datetime.datetime) -> datetime.datetime:
@@ -72,8 +75,6 @@ def _enqueue(document_id: int) -> None:
     must not break the patient's submission; the document stays pending and is rendered
     when someone asks for it.
     """
-    from questionnaires.tasks import summary_render_task
-
     transaction.on_commit(partial(summary_render_task.enqueue, document_id), robust=True)
 
 
@@ -165,6 +166,19 @@ def summary_render(*, document: SummaryDocument) -> SummaryDocument:
     return SummaryDocument.objects.defer("pdf").get(pk=claimed.pk)
 
 
+@task()
+def summary_render_task(document_id: int) -> str:
+    """Render one stored summary document; returns its status afterwards.
+
+    A task only finds its row and calls the service, so the backend can change without
+    touching the domain. Its argument is an id (JSON), never an object or patient data.
+    """
+    document = SummaryDocument.objects.defer("pdf").filter(pk=document_id).first()
+    if document is None:  # the result was erased in the meantime
+        return "missing"
+    return summary_render(document=document).status
+
+
 def failure_text(error: BaseException) -> str:
     """What may be stored and logged about a failure: our own message or the class name."""
     if isinstance(error, RenderFailed):
@@ -207,12 +221,6 @@ def summary_render_enqueue(*, result: Result) -> list[SummaryDocument]:
         summary_request(result=result, audience=audience, language=language)
         for audience, language in wanted
     ]
-
-
-@on_result_frozen
-def render_summaries_on_submit(result: Result) -> None:
-    """The result hook (``services.results`` calls hooks with the result, after commit)."""
-    summary_render_enqueue(result=result)
 
 
 @dataclass(frozen=True)

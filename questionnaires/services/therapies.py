@@ -34,6 +34,8 @@ from django.utils import translation
 from questionnaires.engine import weighing as engine
 from questionnaires.engine.conditions import validate
 from questionnaires.engine.definition import Problem, VersionDef
+from questionnaires.i18n import language_codes, text_columns, translated_column
+from questionnaires.interop import sdm_json
 from questionnaires.models import (
     STATUS_QUO_SLUG,
     Certainty,
@@ -52,7 +54,7 @@ from questionnaires.models import (
     TherapyRule,
 )
 from questionnaires.services.errors import ServiceRefused
-from questionnaires.services.weighing import derived_questions, languages
+from questionnaires.services.weighing import derived_questions
 
 CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
 THERAPY_DIR = CONTENT_DIR / "therapies"
@@ -127,7 +129,7 @@ def _lines(raw: Any) -> dict[str, str]:
 
 
 def _columns(field_name: str, text: Mapping[str, str]) -> dict[str, str]:
-    return {f"{field_name}_{lang.replace('-', '_')}": text.get(lang, "") for lang in languages()}
+    return text_columns(field_name, text, empty="")
 
 
 def _date(raw: Any) -> datetime.date | None:
@@ -420,7 +422,6 @@ def therapy_content_problems(
 
 def demo_definition() -> VersionDef | None:
     """The shipped demo questionnaire, whose questions rule conditions are checked against."""
-    from questionnaires.interop import sdm_json
 
     if not DEMO_DEFINITION_PATH.exists():
         return None
@@ -467,9 +468,9 @@ _OUTCOME_FIELDS = (
     "certainty",
     "evidence_id",
     *(
-        f"{name}_{lang.replace('-', '_')}"
+        translated_column(name, lang)
         for name in ("text", "horizon", "population")
-        for lang in languages()
+        for lang in language_codes()
     ),
 )
 

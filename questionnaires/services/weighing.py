@@ -40,7 +40,6 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.db.models import Max
 from django.utils import timezone, translation
 from django.utils.translation import gettext
@@ -52,6 +51,7 @@ from questionnaires.engine.definition import ChoiceDef, Kind, QuestionDef, Sever
 from questionnaires.engine.scoring import ScaleResult, score_scales
 from questionnaires.engine.sensitivity import Sensitivity
 from questionnaires.engine.visibility import Visibility, resolve_visibility
+from questionnaires.i18n import language_codes, lines_of, text_of
 from questionnaires.models import (
     STATUS_QUO_SLUG,
     Criterion,
@@ -63,6 +63,7 @@ from questionnaires.models import (
     Therapy,
     TherapyRule,
 )
+from questionnaires.selectors.definitions import definition_for_version
 
 # Question keys of the demo questionnaire that the adapter reads (see the module docstring).
 CONDITION_KEY = "condition"
@@ -96,32 +97,6 @@ _EFFECT_OUTCOMES = {
     "too_early": engine.Outcome.TOO_EARLY,
     "unknown": engine.Outcome.UNKNOWN,
 }
-
-
-def languages() -> list[str]:
-    return [code for code, _ in settings.LANGUAGES]
-
-
-def _column(field_name: str, language: str) -> str:
-    return f"{field_name}_{language.replace('-', '_')}"
-
-
-def text_of(obj: Any, field_name: str) -> dict[str, str]:
-    """A translated field as a ``Text`` mapping (languages without text are left out)."""
-    found = {}
-    for language in languages():
-        value = getattr(obj, _column(field_name, language), None)
-        if value:
-            found[language] = value
-    return found
-
-
-def lines_of(obj: Any, field_name: str) -> dict[str, list[str]]:
-    """A translated one-item-per-line field as {language: [items]}."""
-    return {
-        language: [line.strip() for line in value.splitlines() if line.strip()]
-        for language, value in text_of(obj, field_name).items()
-    }
 
 
 # --- profiles: one fetch per disease ------------------------------------------------------
@@ -355,6 +330,20 @@ def answers_prepare(*, definition: VersionDef, answers: Mapping[str, Any]) -> Pr
     """Stored (JSON) or engine-form answers → visibility, pruned answers, scales, derived keys."""
     engine_answers = answers_from_json(definition, answers)
     visibility, pruned = resolve_visibility(definition, engine_answers)
+    return answers_prepared_from(
+        definition=definition, visibility=visibility, pruned=pruned, given=answers
+    )
+
+
+def answers_prepared_from(
+    *,
+    definition: VersionDef,
+    visibility: Visibility,
+    pruned: Mapping[str, Any],
+    given: Mapping[str, Any],
+) -> PreparedAnswers:
+    """The same from a visibility walk already done over typed answers (the submit's walk):
+    no second conversion or walk; the scales are scored here, once."""
     scales = score_scales(definition, pruned)
     derived: dict[str, Any] = dict(pruned)
     for scale in scales:
@@ -366,7 +355,7 @@ def answers_prepare(*, definition: VersionDef, answers: Mapping[str, Any]) -> Pr
     for key, slugs in history.items():
         if slugs:
             derived[key] = slugs
-    dropped = tuple(key for key in answers if key not in pruned)
+    dropped = tuple(key for key in given if key not in pruned)
     return PreparedAnswers(visibility, pruned, dropped, scales, derived)
 
 
@@ -606,14 +595,17 @@ def weighing_compute(
     answers: Mapping[str, Any],
     profiles: DiseaseProfiles | None = None,
     today: datetime.date | None = None,
+    prepared_answers: PreparedAnswers | None = None,
 ) -> dict[str, Any] | None:
     """The weighing for ``answers`` as a JSON-safe dict, or None when there is nothing to
-    weigh (no condition answered). ``answers`` may be stored (JSON) or engine form.
+    weigh (no condition answered). ``answers`` may be stored (JSON) or engine form;
+    ``prepared_answers``, when the caller has them (``result_freeze``), are used as they are.
 
     Raises ProfilesMissing when the condition has no status-quo profile (profiles not
     loaded).
     """
-    prepared_answers = answers_prepare(definition=definition, answers=answers)
+    if prepared_answers is None:
+        prepared_answers = answers_prepare(definition=definition, answers=answers)
     return _weigh(definition, prepared_answers, profiles=profiles, today=today)
 
 
@@ -647,8 +639,6 @@ def simulation_run(
     ``definition`` may be passed when the caller already built it (the publish gate).
     """
     if definition is None:
-        from questionnaires.services.definitions import definition_for_version
-
         definition = definition_for_version(version)
     prepared_answers = answers_prepare(definition=definition, answers=answers)
     notes: list[str] = []
@@ -844,7 +834,7 @@ def _status_quo_display(prepared: Prepared) -> dict[str, Any]:
         with translation.override(language):
             return gettext("Stay on %(name)s") % {"name": name}
 
-    display["name"] = {language: stay_on(language) for language in languages()}
+    display["name"] = {language: stay_on(language) for language in language_codes()}
     display["based_on"] = base.slug
     return display
 

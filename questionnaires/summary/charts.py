@@ -10,7 +10,7 @@ Two charts:
 
 * ``trend_chart``: one scale over the patient's visits, as a line over shaded score bands,
   with a dashed threshold line at each band boundary (what clinicians read best,
-  notes/sdm_anchors.md §5).
+  docs/notes/sdm_anchors.md §5).
 * ``fit_bar``: one option's fit as a stacked bar of per-criterion contributions
   (weight × partial value × 100), so the bar's length is the fit score and its parts say why.
 """

@@ -3,7 +3,8 @@
 ``summary_context_build`` does the fetching (one query for the response with its invitation,
 team, version and result; one for the patient's earlier results in the same team; the
 definition comes from the process-level cache of immutable versions) and then hands plain
-values to pure functions (Saleor's fetch-then-calculate pattern, notes/django_style §A).
+values to pure functions (Saleor's fetch-then-calculate pattern,
+docs/notes/django_style_weasyprint.md Part A).
 Nothing after the fetch touches the database, so the same snapshot always gives the same
 summary.
 
@@ -24,7 +25,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext, pgettext
@@ -32,8 +32,11 @@ from django.utils.translation import gettext, pgettext
 from questionnaires.answers import answers_from_json
 from questionnaires.engine.conditions import is_answered
 from questionnaires.engine.definition import Direction, Kind, QuestionDef, ScaleDef, VersionDef
-from questionnaires.forms import answer_text, translate
+from questionnaires.i18n import language_names, translate
+from questionnaires.kinds import answer_text
 from questionnaires.models import Disease, Response, ResponseStatus, Result
+from questionnaires.selectors.definitions import version_definition
+from questionnaires.selectors.visits import earlier_visits
 from questionnaires.services.weighing import (
     CONDITION_KEY,
     CURRENT_TREATMENT_KEY,
@@ -46,7 +49,7 @@ from questionnaires.services.weighing import (
 from questionnaires.summary import charts, explain
 from questionnaires.summary import flags as flag_rules
 from questionnaires.summary.explain import CLINICIAN, PATIENT
-from questionnaires.walk import version_definition
+from questionnaires.summary.render import SUMMARY_TEMPLATE_VERSION
 
 AUDIENCES = (CLINICIAN, PATIENT)
 EARLIER_VISITS_SHOWN = 6
@@ -270,18 +273,10 @@ def summary_fetch(*, response: Response | int) -> Fetched:
 
 def _earlier_results(response: Response) -> list[EarlierResult]:
     """The same patient's earlier submitted results in the same team, oldest first."""
-    invitation = response.invitation
-    if invitation is None or invitation.team_id is None or response.submitted_at is None:
+    if response.submitted_at is None:
         return []
     rows = (
-        Result.objects.filter(
-            response__invitation__team_id=invitation.team_id,
-            response__invitation__patient_ref=invitation.patient_ref,
-            response__status=ResponseStatus.SUBMITTED,
-            response__is_preview=False,
-            response__submitted_at__lt=response.submitted_at,
-        )
-        .exclude(response_id=response.pk)
+        Result.objects.filter(response__in=earlier_visits(response).values("pk"))
         .order_by("-response__submitted_at")
         .values_list("response__submitted_at", "scores")[:EARLIER_VISITS_SHOWN]
     )
@@ -300,8 +295,6 @@ def summary_context_build(
 
 def summary_context_from(fetched: Fetched, *, language: str, audience: str) -> SummaryContext:
     """Pure: the context from what ``summary_fetch`` loaded."""
-    from questionnaires.summary.render import SUMMARY_TEMPLATE_VERSION
-
     with translation.override(language):
         response, result, definition = fetched.response, fetched.result, fetched.definition
         questions = definition.question_map()
@@ -350,7 +343,7 @@ def iso_date(value: datetime.datetime | datetime.date | None) -> str:
 
 
 def language_name(code: str) -> str:
-    names = dict(settings.LANGUAGES)
+    names = language_names()
     return str(names.get(code, code))
 
 

@@ -1,6 +1,6 @@
 """Red flags for the clinician summary, as data: which answers matter, and why.
 
-The red-flag box comes first on the summary (notes/sdm_anchors.md §5). Four kinds:
+The red-flag box comes first on the summary (docs/notes/sdm_anchors.md §5). Four kinds:
 
 1. **Answer flags** (``ANSWER_FLAGS``): safety-screen answers that change which options can
    be started (infection, TB, hepatitis B, pregnancy, live vaccines, …) and a few activity

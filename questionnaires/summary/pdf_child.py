@@ -15,6 +15,7 @@ def main() -> None:
     import django
 
     django.setup()
+    # Imported after setup: the renderer reads settings (static files, fonts) at import.
     from questionnaires.pdf import pdf_render
 
     request = json.loads(sys.stdin.buffer.read().decode("utf-8"))

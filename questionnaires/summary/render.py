@@ -36,13 +36,16 @@ import zlib
 from collections.abc import Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import translation
 
 from questionnaires.pdf import pdf_render
-from questionnaires.summary.context import SummaryContext
+
+if TYPE_CHECKING:  # annotations only: the context module imports this one at run time
+    from questionnaires.summary.context import SummaryContext
 
 # Bump when a template, the print stylesheet or the context changes what a PDF shows: stored
 # PDFs are keyed by it, so the next download renders the new version.

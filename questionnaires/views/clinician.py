@@ -7,12 +7,10 @@ response is a 404 (never a 403 that would confirm it exists).
 
 from __future__ import annotations
 
-import functools
 import secrets
 from dataclasses import replace
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -24,23 +22,25 @@ from django.views.decorators.debug import sensitive_post_parameters, sensitive_v
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from questionnaires.letters import invitation_letter_pdf, patient_link, qr_code_svg
-from questionnaires.models import AuditAction, Invitation, Response, ResponseStatus
+from questionnaires.models import AuditAction, Invitation, Response
 from questionnaires.models.response import InvitationStatus
 from questionnaires.selectors.access import (
     invitations_for_user,
     responses_for_user,
-    teams_for_user,
 )
 from questionnaires.selectors.dashboard import (
     dashboard_invitations,
     dashboard_status_counts,
     invitation_status_expression,
 )
+from questionnaires.selectors.visits import earlier_visits
 from questionnaires.services.audit import audit_record
 from questionnaires.services.errors import ServiceRefused
 from questionnaires.services.invitations import invitation_create, invitation_revoke
 from questionnaires.services.reviews import response_mark_reviewed
+from questionnaires.views.access import clinician_required
 from questionnaires.views.clinician_forms import DashboardFilterForm, InviteForm
+from questionnaires.views.summary import summary_page_context
 
 DASHBOARD_PAGE_SIZE = 50
 # How long a used "invite" form id is remembered (a reload after that creates a new invitation).
@@ -48,20 +48,6 @@ SUBMISSION_ID_SECONDS = 6 * 60 * 60
 # An invitation whose link still works: it can be revoked, and its letter printed again.
 REVOCABLE = {InvitationStatus.INVITED, InvitationStatus.IN_PROGRESS}
 STATUS_LABELS = dict(InvitationStatus.choices)
-
-
-def clinician_required(view):
-    """Login, then team membership; passes the user's teams to the view as ``teams``."""
-
-    @login_required
-    @functools.wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        teams = list(teams_for_user(request.user))
-        if not teams:
-            return render(request, "clinician/no_team.html", status=403)
-        return view(request, *args, teams=teams, **kwargs)
-
-    return wrapper
 
 
 def _invitation_with_status(request: HttpRequest, pk: int) -> Invitation:
@@ -234,9 +220,6 @@ def response_detail(request: HttpRequest, pk: int, *, teams) -> HttpResponse:
     )
     context = response_detail_context(request, response)
     if response.is_submitted:
-        # views.summary imports this module for its access decorator.
-        from questionnaires.views.summary import summary_page_context
-
         context.update(summary_page_context(request=request, response=response))
     return render(request, "clinician/response_detail.html", context)
 
@@ -252,17 +235,9 @@ def response_detail_context(request: HttpRequest, response: Response) -> dict:
         .get(pk=invitation.pk)
     )
     earlier = (
-        responses_for_user(request.user)
-        .filter(
-            invitation__team_id=invitation.team_id,
-            invitation__patient_ref=invitation.patient_ref,
-            status=ResponseStatus.SUBMITTED,
-            submitted_at__lt=response.submitted_at or now,
-        )
-        .exclude(pk=response.pk)
+        earlier_visits(response, within=responses_for_user(request.user))
         .select_related("version")
         .only("pk", "submitted_at", "reviewed_at", "version__number", "version__title")
-        .order_by("-submitted_at")
     )
     return {
         "response": response,

@@ -30,8 +30,10 @@ from django_ratelimit.core import get_usage, is_ratelimited
 
 from questionnaires.engine.conditions import is_answered
 from questionnaires.engine.definition import Kind
-from questionnaires.forms import answer_text, translate
+from questionnaires.i18n import language_names, translate
+from questionnaires.kinds import answer_text
 from questionnaires.models import Invitation, Response
+from questionnaires.selectors.definitions import version_definition
 from questionnaires.services.errors import ServiceRefused
 from questionnaires.services.invitations import (
     InvitationExpired,
@@ -48,7 +50,7 @@ from questionnaires.services.responses import (
     response_submit,
 )
 from questionnaires.views.patient_results import patient_results_context_for
-from questionnaires.walk import Walk, version_definition
+from questionnaires.walk import Walk
 
 # Every token lookup counts against the first limit; failed ones also against the second,
 # which is what stops guessing. A waiting room behind one address stays well under both.
@@ -125,7 +127,7 @@ def other_languages(current: str) -> list[dict[str, str]]:
     own_names = {"en": "English", "zh-hans": "简体中文"}
     return [
         {"code": code, "name": own_names.get(code, str(name)), "lang": code}
-        for code, name in settings.LANGUAGES
+        for code, name in language_names().items()
         if code != current
     ]
 

@@ -26,6 +26,7 @@ from django.utils import translation
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_http_methods
 
+from questionnaires.i18n import is_language
 from questionnaires.models import AuditAction, Response, ResponseStatus, SummaryDocument, Team
 from questionnaires.models.response import SummaryAudience, SummaryStatus
 from questionnaires.selectors.access import responses_for_user
@@ -39,7 +40,7 @@ from questionnaires.services.summaries import (
 )
 from questionnaires.summary.context import SummaryUnavailable, summary_context_build
 from questionnaires.summary.render import SUMMARY_TEMPLATE_VERSION
-from questionnaires.views.clinician import clinician_required
+from questionnaires.views.access import clinician_required
 from questionnaires.views.patient import Journey, journey_view, page
 
 # How often the "being prepared" page reloads itself (seconds).
@@ -62,12 +63,11 @@ class SummaryPdfState:
 
 def reader_language(request: HttpRequest) -> str:
     """``?lang=`` when it is a site language, else the clinician's page language."""
-    codes = [code for code, _name in settings.LANGUAGES]
     asked = request.GET.get("lang", "")
-    if asked in codes:
+    if is_language(asked):
         return asked
     active = translation.get_language() or ""
-    return active if active in codes else clinician_language()
+    return active if is_language(active) else clinician_language()
 
 
 def summary_page_context(*, request: HttpRequest, response: Response) -> dict:
@@ -189,7 +189,7 @@ def patient_summary_pdf(request: HttpRequest, journey: Journey) -> HttpResponse:
     if response is None or not response.is_submitted:
         return redirect(journey.url("landing"))
     language = journey.language
-    if language not in [code for code, _name in settings.LANGUAGES]:
+    if not is_language(language):
         language = settings.LANGUAGE_CODE
     audience = SummaryAudience.PATIENT
     stored = summary_stored_pdf(

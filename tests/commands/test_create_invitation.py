@@ -7,11 +7,9 @@ from questionnaires.models import Invitation, Questionnaire
 from questionnaires.services.interop import questionnaire_import
 from questionnaires.services.invitations import invitation_resolve
 from tests.factories import clinic_definition, draft, fresh_rate_limits, publish  # noqa: F401
-from tests.paths import SHARED_FHIR
+from tests.paths import PUBLIC_FHIR
 
 pytestmark = pytest.mark.django_db
-
-FHIR_DIR = SHARED_FHIR
 
 
 def run(*arguments) -> list[str]:
@@ -63,7 +61,7 @@ def test_options_reach_the_invitation():
 
 
 def test_works_for_an_imported_fhir_questionnaire(client):
-    data = (FHIR_DIR / "hl7-r4-lifelines-f201.json").read_bytes()
+    data = (PUBLIC_FHIR / "hl7-r4-lifelines-f201.json").read_bytes()
     slug = questionnaire_import(data=data, fmt="fhir", publish=True).version.questionnaire.slug
     url = run("--questionnaire", slug)[-1]
     token = token_of(url)

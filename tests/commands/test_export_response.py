@@ -7,15 +7,13 @@ from django.core.management import CommandError, call_command
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 
 from questionnaires.models import AuditAction, AuditEvent
+from questionnaires.selectors.definitions import version_definition
 from questionnaires.services.interop import questionnaire_import
 from questionnaires.services.responses import response_save_step, response_start, response_submit
-from questionnaires.walk import version_definition
 from tests.factories import clinic_definition, invite, publish
-from tests.paths import SHARED_FHIR
+from tests.paths import PUBLIC_FHIR
 
 pytestmark = pytest.mark.django_db
-
-FHIR_DIR = SHARED_FHIR
 
 
 def export(*arguments) -> str:
@@ -137,7 +135,7 @@ def test_sdm_export_has_the_documented_fields(submitted, tmp_path):
 
 
 def test_imported_fhir_questionnaire_keeps_its_link_ids(client):
-    data = (FHIR_DIR / "hl7-r4-lifelines-f201.json").read_bytes()
+    data = (PUBLIC_FHIR / "hl7-r4-lifelines-f201.json").read_bytes()
     version = questionnaire_import(data=data, fmt="fhir", publish=True).version
     definition = version_definition(version)
     invitation, _token = invite(version)

@@ -12,7 +12,7 @@ from django.core.management.base import CommandError
 from questionnaires.interop import sdm_json
 from questionnaires.models import Question, Questionnaire, QuestionnaireVersion, VersionStatus
 from tests.builders import sample_definition
-from tests.paths import SHARED_FHIR
+from tests.paths import PUBLIC_FHIR
 
 pytestmark = pytest.mark.django_db
 
@@ -118,9 +118,8 @@ def test_each_problem_is_one_line(tmp_path):
     assert len(problem_lines) >= 2
 
 
-@pytest.mark.skipif(not SHARED_FHIR.is_dir(), reason="../shared/fhir is not next to the checkout")
 def test_fhir_import_reports_what_it_could_not_map():
-    out, _ = run("import_questionnaire", str(SHARED_FHIR / "lforms-apgar-itemweight.json"))
+    out, _ = run("import_questionnaire", str(PUBLIC_FHIR / "lforms-apgar-itemweight.json"))
     lines = out.strip().splitlines()
     assert any(line.startswith("not mapped:") for line in lines)
     slug, number = lines[-1].split()
@@ -128,7 +127,7 @@ def test_fhir_import_reports_what_it_could_not_map():
 
 
 def test_export_then_import_gives_the_same_definition(tmp_path):
-    from questionnaires.services.definitions import definition_for_version
+    from questionnaires.selectors.definitions import definition_for_version
 
     source = tmp_path / "q.json"
     source.write_text(sdm_json.dumps(sample_definition()), encoding="utf-8")
@@ -175,7 +174,7 @@ def test_unknown_slug_is_a_clear_error():
 def test_demo_questionnaire_round_trips_through_the_database_and_validates(tmp_path):
     import jsonschema
 
-    from questionnaires.services.definitions import definition_for_version
+    from questionnaires.selectors.definitions import definition_for_version
     from questionnaires.services.demo import DEMO_QUESTIONNAIRES, demo_questionnaire_ensure
 
     slug, number, _ = demo_questionnaire_ensure(path=DEMO_QUESTIONNAIRES[0])

@@ -11,9 +11,9 @@ from django.utils import translation
 from django.utils.translation import gettext
 
 from questionnaires.models import AuditAction, AuditEvent, Questionnaire, Response
+from questionnaires.selectors.definitions import version_definition
 from questionnaires.services.invitations import invitation_create
 from questionnaires.services.responses import response_start
-from questionnaires.walk import version_definition
 from tests.summary import fixtures as summary_fixtures
 from tests.summary.builders import demo_answers, submitted_response_for
 

@@ -36,8 +36,6 @@ from tests.paths import THERAPY_FACTS
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEMO_FILE = REPO_ROOT / "questionnaires/content/questionnaires/treatment-discussion.json"
-# The research notes the therapy slugs come from (outside the repository, may be absent).
-SHARED_THERAPY_FACTS = THERAPY_FACTS
 
 LANGUAGES = ("en", "zh-hans")
 KEY_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,63}")
@@ -293,9 +291,8 @@ def test_therapy_choices_are_the_forty_slugs_plus_other(raw):
     assert current[1:] == prior
 
 
-@pytest.mark.skipif(not SHARED_THERAPY_FACTS.exists(), reason="shared research notes not here")
 def test_the_therapy_slugs_are_those_of_the_therapy_facts():
-    facts = json.loads(SHARED_THERAPY_FACTS.read_text(encoding="utf-8"))
+    facts = json.loads(THERAPY_FACTS.read_text(encoding="utf-8"))
     assert {entry["slug"] for entry in facts} == THERAPY_SLUGS
 
 

@@ -16,8 +16,8 @@ from questionnaires.models import (
     VersionLockedError,
     VersionStatus,
 )
+from questionnaires.selectors.definitions import definition_for_version
 from questionnaires.services.definitions import (
-    definition_for_version,
     version_clone,
     version_create_from_definition,
     version_publish,

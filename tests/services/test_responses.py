@@ -22,7 +22,7 @@ from questionnaires.services.responses import (
     response_start_preview,
     response_submit,
 )
-from questionnaires.services.results import on_result_frozen, result_freeze, snapshot_hash
+from questionnaires.services.results import result_freeze, snapshot_hash
 from questionnaires.walk import storage_key
 from tests.factories import clinic_definition, invite, publish
 
@@ -205,6 +205,32 @@ def test_pending_draft_blocks_submission(response):
     assert raised.value.step == "history"
 
 
+def test_submit_refuses_a_stored_answer_its_kind_does_not_allow(response):
+    """Stored answers are checked by the same pure rules as the step form (engine.validation)."""
+    response = answer_everything(response)
+    Response.objects.filter(pk=response.pk).update(
+        answers={**response.answers, "itch": 99}  # a rating runs from 0 to 10
+    )
+    response.refresh_from_db()
+    with pytest.raises(SubmitIncomplete) as raised:
+        response_submit(response=response, expected_revision=response.revision)
+    assert raised.value.step == "skin"
+    assert not Result.objects.exists()
+
+
+def test_submit_builds_no_form(response, monkeypatch):
+    from questionnaires import forms
+
+    def no_forms(*args, **kwargs):
+        raise AssertionError("the submit service built a step form")
+
+    monkeypatch.setattr(forms.StepForm, "__init__", no_forms)
+    response = answer_everything(response)
+    submitted = response_submit(response=response, expected_revision=response.revision)
+    assert submitted.is_submitted
+    assert submitted.answers["itch"] == 3
+
+
 def test_submit_twice_gives_one_submission(response):
     response = answer_everything(response)
     first = response_submit(response=response, expected_revision=response.revision)
@@ -230,22 +256,35 @@ def test_submitted_response_refuses_saves_and_language_changes(response):
         response_set_language(response=response, language="zh-hans")
 
 
-def test_result_hooks_run_after_commit_and_a_failing_hook_does_not_stop_the_others(
+def test_the_summaries_are_requested_after_commit_not_before(
     response, monkeypatch, django_capture_on_commit_callbacks
 ):
-    seen = []
+    requested = []
+    monkeypatch.setattr(
+        results, "summary_render_enqueue", lambda *, result: requested.append(result)
+    )
+    response = answer_everything(response)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response_submit(response=response, expected_revision=response.revision)
+    assert requested == []  # nothing is enqueued while the submit transaction is open
+    for callback in callbacks:
+        callback()
+    assert requested == [Result.objects.get()]
 
-    def failing(result):
-        raise RuntimeError("broken hook")
 
-    monkeypatch.setattr(results, "RESULT_FROZEN_HOOKS", [])
-    on_result_frozen(failing)
-    on_result_frozen(seen.append)
-    on_result_frozen(seen.append)  # registering twice runs once
+def test_a_failing_summary_request_does_not_undo_or_break_the_submit(
+    response, monkeypatch, django_capture_on_commit_callbacks, caplog
+):
+    def failing(*, result):
+        raise RuntimeError("queue down")
+
+    monkeypatch.setattr(results, "summary_render_enqueue", failing)
     response = answer_everything(response)
     with django_capture_on_commit_callbacks(execute=True):
-        response_submit(response=response, expected_revision=response.revision)
-    assert seen == [Result.objects.get()]
+        submitted = response_submit(response=response, expected_revision=response.revision)
+    assert submitted.is_submitted
+    assert Result.objects.filter(response=submitted).exists()
+    assert "summary render request failed" in caplog.text
 
 
 def test_result_is_only_for_submitted_responses_and_never_rewritten(response):

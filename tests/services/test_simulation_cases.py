@@ -5,14 +5,12 @@ from __future__ import annotations
 import pytest
 
 from questionnaires.models import SimulationCase, VersionStatus
-from questionnaires.services import publish_gates
 from questionnaires.services.definitions import version_create_from_definition, version_publish
 from questionnaires.services.errors import ServiceRefused
 from questionnaires.services.simulation_cases import (
     expectation_failures,
     simulation_case_run,
     simulation_cases_copy,
-    simulation_cases_gate,
     simulation_cases_run,
 )
 from questionnaires.services.therapies import demo_definition, therapies_load
@@ -129,10 +127,6 @@ def make_case(version, **overrides):
     }
     values.update(overrides)
     return SimulationCase.objects.create(**values)
-
-
-def test_the_gate_is_registered():
-    assert simulation_cases_gate in publish_gates.registered()
 
 
 @pytest.mark.django_db

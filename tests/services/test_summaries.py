@@ -10,11 +10,9 @@ from django.utils import timezone
 
 from questionnaires.models import Result, SummaryDocument
 from questionnaires.models.response import SummaryStatus
-from questionnaires.services import results as result_services
 from questionnaires.services import summaries
 from questionnaires.services.summaries import (
     MAX_ATTEMPTS,
-    render_summaries_on_submit,
     summary_claim,
     summary_pdf_bytes,
     summary_request,
@@ -213,10 +211,6 @@ def test_unknown_audiences_and_languages_are_refused(result):
         _request(result, audience="insurer")
     with pytest.raises(ValueError):
         _request(result, language="fr")
-
-
-def test_the_hook_is_registered_with_the_results_service():
-    assert render_summaries_on_submit in result_services.RESULT_FROZEN_HOOKS
 
 
 def test_submitting_renders_the_clinician_and_the_patient_copy(

@@ -7,9 +7,9 @@ from decimal import Decimal
 import pytest
 
 from questionnaires.models import Response, Result
+from questionnaires.selectors.definitions import version_definition
 from questionnaires.summary.context import summary_context_build
 from questionnaires.summary.flags import FlagKind
-from questionnaires.walk import version_definition
 from tests.summary.builders import CHINESE_TEXT, COMMON
 
 

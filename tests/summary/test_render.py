@@ -15,6 +15,7 @@ import pytest
 from django.conf import settings
 
 from questionnaires.models import Response, Result
+from questionnaires.selectors.definitions import version_definition
 from questionnaires.summary import render
 from questionnaires.summary.context import summary_context_build
 from questionnaires.summary.render import (
@@ -25,7 +26,6 @@ from questionnaires.summary.render import (
     summary_pdf,
     time_limit,
 )
-from questionnaires.walk import version_definition
 from tests.summary.builders import CHINESE_TEXT, CONDITIONS
 
 SECTION_HEADINGS_EN = (

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from django.core.management.base import CommandError
 
-from questionnaires.models import Questionnaire, QuestionnaireVersion, VersionStatus
+from questionnaires.models import (
+    Invitation,
+    Questionnaire,
+    QuestionnaireVersion,
+    Response,
+    VersionStatus,
+)
+from questionnaires.models.response import hash_token
+from questionnaires.services.invitations import response_of
 
 
 def version_for(slug: str, number: int | None) -> QuestionnaireVersion:
@@ -44,10 +52,6 @@ def response_for(*, response_id: int | None, token: str | None, select_related=(
     An expired or revoked link still names its response here: these commands are run by
     the clinic, not by the patient.
     """
-    from questionnaires.models import Invitation, Response
-    from questionnaires.models.response import hash_token
-    from questionnaires.services.invitations import response_of
-
     queryset = Response.objects.select_related(*select_related)
     if response_id is not None:
         response = queryset.filter(pk=response_id).first()

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import secrets
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from questionnaires.i18n import language_codes
 from questionnaires.models import Disease, Questionnaire, Team
 from questionnaires.services.errors import ServiceRefused
 from questionnaires.services.invitations import invitation_create, invitation_url
@@ -30,9 +30,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--ref", default="", help="pseudonymous patient reference (never a name)"
         )
-        parser.add_argument(
-            "--lang", default="en", choices=[code for code, _name in settings.LANGUAGES]
-        )
+        parser.add_argument("--lang", default="en", choices=language_codes())
         parser.add_argument("--days", type=int, default=None, help="days until the link expires")
         parser.add_argument("--base-url", default=None, help="site address (default SDM_BASE_URL)")
         parser.add_argument(

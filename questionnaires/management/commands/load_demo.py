@@ -4,14 +4,14 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from questionnaires.services.demo import DEMO_QUESTIONNAIRES, demo_questionnaire_ensure
+from questionnaires.services.demo_accounts import demo_accounts_ensure
+from questionnaires.services.therapies import therapies_load
 
 
 class Command(BaseCommand):
     help = "Load the demo questionnaire, therapy profiles and demo accounts (safe to run twice)."
 
     def handle(self, *args, **options):
-        from questionnaires.services.demo_accounts import demo_accounts_ensure
-        from questionnaires.services.therapies import therapies_load
 
         for path in DEMO_QUESTIONNAIRES:
             slug, number, written = demo_questionnaire_ensure(path=path)

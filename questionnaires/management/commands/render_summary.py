@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from questionnaires.i18n import language_codes
 from questionnaires.management.commands._helpers import response_for
 from questionnaires.models import AuditAction, Response
 from questionnaires.models.response import SummaryAudience
@@ -34,7 +34,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--lang",
             default="en",
-            choices=[code for code, _name in settings.LANGUAGES],
+            choices=language_codes(),
             help="the reader's language (default: en)",
         )
         parser.add_argument(

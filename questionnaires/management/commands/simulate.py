@@ -16,10 +16,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 
+from questionnaires.i18n import language_codes
 from questionnaires.management.commands._helpers import VersionOptionMixin, version_for
 from questionnaires.services.weighing import simulation_run
 from questionnaires.summary import explain
@@ -61,7 +61,7 @@ class Command(VersionOptionMixin, BaseCommand):
         parser.add_argument("--format", choices=("json", "text"), default="json", dest="fmt")
         parser.add_argument(
             "--language",
-            choices=[code for code, _ in settings.LANGUAGES],
+            choices=language_codes(),
             default="en",
             help="Language of the text output.",
         )

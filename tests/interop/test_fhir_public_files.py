@@ -1,4 +1,4 @@
-"""The real FHIR Questionnaires others wrote (../shared/fhir): import, report, lint, export.
+"""Real FHIR Questionnaires others wrote (tests/fixtures/fhir/public): import, report, export.
 
 The enableWhen cases below were checked by hand against each item's own text, which in
 these test files states the intended behaviour (e.g. "Q1-not-true (Q1 != true)").
@@ -7,7 +7,6 @@ these test files states the intended behaviour (e.g. "Q1-not-true (Q1 != true)")
 from __future__ import annotations
 
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,19 +16,13 @@ from questionnaires.engine.definition import Kind
 from questionnaires.engine.lint import lint_structure
 from questionnaires.engine.visibility import compute_visibility
 from questionnaires.interop.fhir_questionnaire import FhirImport, export_fhir, import_fhir
+from tests.paths import PUBLIC_FHIR
 
-SHARED_FHIR = Path(__file__).resolve().parents[3] / "shared" / "fhir"
-FILES = sorted(SHARED_FHIR.glob("*.json")) if SHARED_FHIR.is_dir() else []
-needs_files = pytest.mark.skipif(
-    not FILES, reason=f"the shared FHIR samples are not at {SHARED_FHIR} in this checkout"
-)
+FILES = sorted(PUBLIC_FHIR.glob("*.json"))
 
 
 def load(name: str) -> FhirImport:
-    path = SHARED_FHIR / name
-    if not path.exists():
-        pytest.skip(f"{path} is missing")
-    return import_fhir(path.read_bytes())
+    return import_fhir((PUBLIC_FHIR / name).read_bytes())
 
 
 def notes_about(result: FhirImport, feature: str) -> list[str]:
@@ -43,9 +36,8 @@ def shown(result: FhirImport, link_id: str, **answers_by_link_id: Any) -> bool:
     return compute_visibility(result.definition, answers).shows_question(by_link_id[link_id].key)
 
 
-@needs_files
 @pytest.mark.parametrize("path", FILES, ids=[path.name for path in FILES])
-def test_every_shared_file_imports_lints_and_exports_valid_fhir(path):
+def test_every_public_file_imports_lints_and_exports_valid_fhir(path):
     result = import_fhir(path.read_bytes())
     assert lint_structure(result.definition) == []
     assert result.definition.steps
@@ -106,7 +98,6 @@ EXPECTED_FEATURES = {
 }
 
 
-@needs_files
 @pytest.mark.parametrize("name", sorted(EXPECTED_FEATURES))
 def test_what_a_file_uses_outside_our_subset_is_in_its_report(name):
     result = load(name)
@@ -117,7 +108,6 @@ def test_what_a_file_uses_outside_our_subset_is_in_its_report(name):
 # --- what the README says each file uses that must be reported ---------------------------------
 
 
-@needs_files
 def test_ussg_family_history_reports_value_sets_it_cannot_fetch_and_expands_contained_ones():
     result = load("hl7-r4-ussg-family-health-history.json")
     assert "item[1].item[0].item[1] (linkId 1.1.2)" in notes_about(result, "answerValueSet")
@@ -133,7 +123,6 @@ def test_ussg_family_history_reports_value_sets_it_cannot_fetch_and_expands_cont
     assert questions["2"].kind == Kind.REPEAT_GROUP
 
 
-@needs_files
 def test_apgar_reports_the_calculated_total_and_keeps_item_weights_as_scores():
     result = load("lforms-apgar-itemweight.json")
     assert notes_about(result, "calculatedExpression") == ["item[5] (linkId 9272-6)"]
@@ -142,7 +131,6 @@ def test_apgar_reports_the_calculated_total_and_keeps_item_weights_as_scores():
     assert [choice.score for choice in colour.choices] == [Decimal(0), Decimal(1), Decimal(2)]
 
 
-@needs_files
 def test_initial_values_are_reported_for_every_item_that_has_them():
     result = load("lforms-initial-values-all-types.json")
     assert len(notes_about(result, "initial")) == 11  # every item of the file has initial[x]
@@ -153,7 +141,6 @@ def test_initial_values_are_reported_for_every_item_that_has_them():
     assert [choice.score for choice in scored.choices] == [Decimal(1), Decimal(2), Decimal(3)]
 
 
-@needs_files
 def test_bit_of_everything_reports_each_unsupported_type():
     result = load("lforms-bit-of-everything.json")
     for feature in ("type attachment", "type reference", "type url", "quantity", "type time"):
@@ -161,7 +148,6 @@ def test_bit_of_everything_reports_each_unsupported_type():
     assert len(notes_about(result, "answerValueSet")) == 4
 
 
-@needs_files
 def test_answer_option_value_types_report_time_options_and_rendering_hints():
     result = load("lforms-answeroption-value-types.json")
     assert notes_about(result, "valueTime") == ["item[3] (linkId 1.4)"]
@@ -172,7 +158,6 @@ def test_answer_option_value_types_report_time_options_and_rendering_hints():
 # --- enableWhen behaving as the files' authors wrote -------------------------------------------
 
 
-@needs_files
 def test_lforms_enable_when_operators_behave_as_their_texts_say():
     result = load("lforms-enablewhen-operators.json")
     # "Q1-not-true (Q1 != true)": FHIR != also holds when Q1 has no answer.
@@ -206,7 +191,6 @@ def test_lforms_enable_when_operators_behave_as_their_texts_say():
     assert shown(result, "Q9c-eq-B", Q9c="2022-09") and not shown(result, "Q9c-eq-B", Q9c="2022")
 
 
-@needs_files
 def test_lforms_conditions_we_cannot_keep_are_reported_and_the_item_always_shows():
     result = load("lforms-enablewhen-operators.json")
     # "Q7-gt (Q7 > tes)": ordering text is not in our condition language.
@@ -217,7 +201,6 @@ def test_lforms_conditions_we_cannot_keep_are_reported_and_the_item_always_shows
     assert shown(result, "Q10-ewe")
 
 
-@needs_files
 def test_sdc_enable_when_scenarios_behave_as_their_texts_say():
     result = load("sdc-test-enablewhen.json")
     radio_4_of_789 = "5e1209b7-c9e0-4bf4-b228-fr096s903m25"
@@ -255,14 +238,12 @@ def test_sdc_enable_when_scenarios_behave_as_their_texts_say():
     )
 
 
-@needs_files
 def test_bluebook_doses_show_once_vitamin_k_is_answered():
     result = load("hl7-r4-bluebook-neonatal.json")
     assert not shown(result, "vitaminiKDose1")
     assert shown(result, "vitaminiKDose1", vitaminKgiven="ORAL")
 
 
-@needs_files
 def test_fruit_score_interpretation_needs_all_five_answers_and_the_score():
     result = load("lforms-fruit-score-ordinal-enablewhen.json")
     fruits = dict.fromkeys(("Q1apples", "Q2berries", "Q3cherries", "Q4dates", "Q5figs"), "LA33-6")

@@ -1,0 +1,16 @@
+"""A line of text."""
+
+from __future__ import annotations
+
+from questionnaires.engine.definition import Kind
+
+from .common import CHOICE_OPS, text_problem, text_value_problem
+from .registry import KindSpec
+
+SPEC = KindSpec(
+    Kind.SHORT_TEXT,
+    CHOICE_OPS,
+    "string",
+    condition_value_problem=text_value_problem,
+    answer_problem=text_problem,
+)
