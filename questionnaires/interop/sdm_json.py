@@ -26,6 +26,7 @@ from jsonschema.exceptions import ValidationError, best_match
 
 from questionnaires.engine.conditions import LEAF_FIELDS
 from questionnaires.engine.definition import (
+    EXPRESSION_NAMES,
     BandDef,
     ChoiceDef,
     InstrumentDef,
@@ -83,6 +84,8 @@ def dump(definition: VersionDef) -> dict[str, Any]:
         "languages": list(definition.languages),
         "estimated_minutes": definition.estimated_minutes,
         "source_url": definition.source_url,
+        "source_version": definition.source_version,
+        "variables": [_variable(variable) for variable in definition.variables],
         "instruments": [_instrument(instrument) for instrument in definition.instruments],
         "steps": [_step(step) for step in definition.steps],
         "scales": [_scale(scale) for scale in definition.scales],
@@ -139,7 +142,22 @@ def _question(question: QuestionDef) -> dict[str, Any]:
         "instrument": question.instrument,
         "criterion": question.criterion,
         "link_id": question.link_id,
+        "hidden": question.hidden,
+        "expressions": _expressions(question.expressions),
     }
+
+
+def _variable(variable: Mapping[str, str]) -> dict[str, str]:
+    return {"name": variable["name"], "expression": variable["expression"]}
+
+
+def _expressions(expressions: Mapping[str, Any]) -> dict[str, Any]:
+    written: dict[str, Any] = {
+        name: expressions[name] for name in EXPRESSION_NAMES if name in expressions
+    }
+    if expressions.get("variables"):
+        written["variables"] = [_variable(variable) for variable in expressions["variables"]]
+    return written
 
 
 def _choice(choice: ChoiceDef) -> dict[str, Any]:
@@ -273,6 +291,8 @@ def _version(document: Mapping[str, Any]) -> VersionDef:
             _read_instrument(instrument) for instrument in document.get("instruments", ())
         ),
         source_url=document.get("source_url", defaults.source_url),
+        source_version=document.get("source_version", defaults.source_version),
+        variables=tuple(_variable(variable) for variable in document.get("variables", ())),
     )
 
 
@@ -319,6 +339,8 @@ def _read_question(raw: Mapping[str, Any]) -> QuestionDef:
         instrument=raw.get("instrument", defaults.instrument),
         criterion=raw.get("criterion", defaults.criterion),
         link_id=raw.get("link_id", defaults.link_id),
+        hidden=raw.get("hidden", defaults.hidden),
+        expressions=_expressions(raw.get("expressions", {})),
     )
 
 

@@ -111,6 +111,8 @@ def definition_for_version(version: QuestionnaireVersion) -> spec.VersionDef:
             instrument=question.instrument.key if question.instrument else "",
             criterion=question.criterion,
             link_id=question.link_id,
+            hidden=question.hidden,
+            expressions=question.expressions or {},
         )
 
     step_defs = []
@@ -183,6 +185,8 @@ def definition_for_version(version: QuestionnaireVersion) -> spec.VersionDef:
             for instrument in sorted(instruments.values(), key=lambda i: i.key)
         ),
         source_url=version.source_url,
+        source_version=version.source_version,
+        variables=tuple(version.variables or ()),
     )
 
 
@@ -211,8 +215,13 @@ def version_create_from_definition(
     actor=None,
     cloned_from: QuestionnaireVersion | None = None,
     audit_action: AuditAction | None = AuditAction.VERSION_IMPORTED,
+    fhir_source: dict | None = None,
 ) -> QuestionnaireVersion:
-    """Write ``definition`` as the next draft version of its questionnaire (created if new)."""
+    """Write ``definition`` as the next draft version of its questionnaire (created if new).
+
+    ``fhir_source`` is the FHIR Questionnaire the definition was imported from; a clone
+    keeps its original's.
+    """
     from questionnaires.engine.lint import lint_structure
 
     problems = lint_structure(definition)
@@ -239,6 +248,11 @@ def version_create_from_definition(
         estimated_minutes=definition.estimated_minutes,
         languages=list(definition.languages),
         source_url=definition.source_url,
+        source_version=definition.source_version,
+        variables=[dict(variable) for variable in definition.variables],
+        fhir_source=fhir_source
+        if fhir_source is not None
+        else (cloned_from.fhir_source if cloned_from is not None else None),
         cloned_from=cloned_from,
         **_text_columns("title", definition.title),
         **_text_columns("description", definition.description),
@@ -317,6 +331,8 @@ def _write_question(step, question_def, order, parent, instruments) -> Question:
         instrument=instruments.get(question_def.instrument) if question_def.instrument else None,
         criterion=question_def.criterion,
         link_id=question_def.link_id,
+        hidden=question_def.hidden,
+        expressions=dict(question_def.expressions),
         **_text_columns("text", question_def.text),
         **_text_columns("help", question_def.help),
     )
