@@ -360,4 +360,11 @@ def lint_expressions(definition: VersionDef) -> list[Problem]:
             problem = check(text)
             if problem:
                 problems.append(Problem(f"{path}.{name}", problem))
+    if not problems:
+        # A dry run on an empty response finds unknown variables and type errors.
+        problems.extend(
+            compute(
+                definition, {}, to_resource=lambda _: {"resourceType": "QuestionnaireResponse"}
+            ).problems
+        )
     return problems

@@ -104,3 +104,20 @@ def read_translation(extension: Mapping[str, Any]) -> tuple[str | None, str | No
         elif part["url"] == "content":
             content = part.get("valueString") or part.get("valueMarkdown")
     return tag, content if isinstance(content, str) else None
+
+
+# Structured Data Capture (SDC) extensions we evaluate (engine/expressions.py).
+SDC = "http://hl7.org/fhir/uv/sdc/StructureDefinition/"
+CALCULATED_EXPRESSION = SDC + "sdc-questionnaire-calculatedExpression"
+ENABLE_WHEN_EXPRESSION = SDC + "sdc-questionnaire-enableWhenExpression"
+INITIAL_EXPRESSION = SDC + "sdc-questionnaire-initialExpression"
+ANSWER_EXPRESSION = SDC + "sdc-questionnaire-answerExpression"
+VARIABLE = "http://hl7.org/fhir/StructureDefinition/variable"
+HIDDEN = "http://hl7.org/fhir/StructureDefinition/questionnaire-hidden"
+FHIRPATH = "text/fhirpath"
+# Our expression names (QuestionDef.expressions) against their extensions.
+EXPRESSION_EXTENSIONS = {
+    "calculated": CALCULATED_EXPRESSION,
+    "enable_when": ENABLE_WHEN_EXPRESSION,
+    "initial": INITIAL_EXPRESSION,
+}

@@ -74,7 +74,7 @@ def _validator() -> jsonschema.Draft202012Validator:
 
 def dump(definition: VersionDef) -> dict[str, Any]:
     """The definition as a JSON-ready dict (numbers stay ``Decimal``; see ``dumps``)."""
-    return {
+    document = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "slug": definition.slug,
@@ -89,6 +89,20 @@ def dump(definition: VersionDef) -> dict[str, Any]:
         "instruments": [_instrument(instrument) for instrument in definition.instruments],
         "steps": [_step(step) for step in definition.steps],
         "scales": [_scale(scale) for scale in definition.scales],
+    }
+    return _without_unset_fhir_keys(document)
+
+
+# Keys added for FHIR fidelity are written only when set, so that every file (and every
+# definition hash) made before them stays byte for byte the same.
+_FHIR_KEYS = {"source_version": "", "variables": [], "hidden": False, "expressions": {}}
+
+
+def _without_unset_fhir_keys(document: dict[str, Any]) -> dict[str, Any]:
+    return {
+        name: value
+        for name, value in document.items()
+        if not (name in _FHIR_KEYS and value == _FHIR_KEYS[name])
     }
 
 
@@ -124,27 +138,29 @@ def _step(step: StepDef) -> dict[str, Any]:
 
 
 def _question(question: QuestionDef) -> dict[str, Any]:
-    return {
-        "key": question.key,
-        "kind": question.kind,
-        "text": _text(question.text),
-        "help": _text(question.help),
-        "required": question.required,
-        "read_only": question.read_only,
-        "min_value": question.min_value,
-        "max_value": question.max_value,
-        "unit": question.unit,
-        "max_length": question.max_length,
-        "max_rows": question.max_rows,
-        "show_if": _condition(question.show_if),
-        "choices": [_choice(choice) for choice in question.choices],
-        "children": [_question(child) for child in question.children],
-        "instrument": question.instrument,
-        "criterion": question.criterion,
-        "link_id": question.link_id,
-        "hidden": question.hidden,
-        "expressions": _expressions(question.expressions),
-    }
+    return _without_unset_fhir_keys(
+        {
+            "key": question.key,
+            "kind": question.kind,
+            "text": _text(question.text),
+            "help": _text(question.help),
+            "required": question.required,
+            "read_only": question.read_only,
+            "min_value": question.min_value,
+            "max_value": question.max_value,
+            "unit": question.unit,
+            "max_length": question.max_length,
+            "max_rows": question.max_rows,
+            "show_if": _condition(question.show_if),
+            "choices": [_choice(choice) for choice in question.choices],
+            "children": [_question(child) for child in question.children],
+            "instrument": question.instrument,
+            "criterion": question.criterion,
+            "link_id": question.link_id,
+            "hidden": question.hidden,
+            "expressions": _expressions(question.expressions),
+        }
+    )
 
 
 def _variable(variable: Mapping[str, str]) -> dict[str, str]:
