@@ -61,8 +61,10 @@ from .fhir_common import (
     extension_name,
     extensions,
     our_language,
+    our_variable_name,
     own_system,
     read_translation,
+    references_to_ours,
 )
 from .fhir_enable_when import to_condition
 from .fhir_export import ExportNote, FhirExport, export_fhir, fhir_json, response_to_fhir
@@ -314,6 +316,7 @@ class _Importer:
         self.refusals: list[Problem] = []  # what makes the file impossible to import
         self.left_out: list[Problem] = []  # items left out, named in a refusal if nothing is left
         self.variables: list[dict[str, str]] = []  # questionnaire-level FHIRPath variables
+        self.variable_names = _variable_names(resource)  # every variable's name, as FHIR has it
         # readOnly and hidden of the groups being read: FHIR says they apply to descendants.
         self.group_read_only = False
         self.group_hidden = False
@@ -1146,6 +1149,8 @@ class _Importer:
                 "ignored",
             )
             return None
+        if isinstance(text, str):
+            text = references_to_ours(text, self.variable_names)
         problem = fhirpath.check(text)
         if problem:
             self.refusals.append(Problem(where, f"{name} (FHIRPath): {problem}"))
@@ -1159,6 +1164,8 @@ class _Importer:
                 continue
             value = extension.get("valueExpression")
             variable_name = value.get("name") if isinstance(value, Mapping) else None
+            if isinstance(variable_name, str):
+                variable_name = our_variable_name(variable_name)
             if not isinstance(variable_name, str) or not _VARIABLE_NAME.match(variable_name):
                 self.note(
                     where, "variable", f"variable name {variable_name!r} is not usable; ignored"
@@ -1328,6 +1335,23 @@ class _Importer:
 
 
 _VARIABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+
+
+def _variable_names(resource: Mapping[str, Any]) -> set[str]:
+    """The names of every variable extension in the resource, at any level."""
+    names: set[str] = set()
+    pending: list[Any] = [resource]
+    while pending:
+        element = pending.pop()
+        for extension in extensions(element):
+            value = extension.get("valueExpression")
+            name = value.get("name") if isinstance(value, Mapping) else None
+            if extension["url"] == VARIABLE and isinstance(name, str):
+                names.add(name)
+        children = element.get("item") if isinstance(element, Mapping) else None
+        if isinstance(children, list):
+            pending.extend(children)
+    return names
 
 
 def _joined(texts: Sequence[Text]) -> dict[str, str]:
