@@ -195,6 +195,7 @@ class ImportNote:
 class FhirImport:
     definition: VersionDef
     report: tuple[ImportNote, ...]
+    resource: Mapping[str, Any] | None = None  # the Questionnaire as read (kept as the source)
 
 
 def import_fhir(data: bytes, *, max_bytes: int = MAX_IMPORT_BYTES) -> FhirImport:
@@ -226,7 +227,7 @@ def import_resource(resource: Any) -> FhirImport:
     problems = lint_structure(definition)
     if problems:
         raise ImportRefused(problems)
-    return FhirImport(definition=definition, report=tuple(importer.notes))
+    return FhirImport(definition=definition, report=tuple(importer.notes), resource=resource)
 
 
 def _refuse_too_many_items(items: list[Any]) -> None:

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
-
 from questionnaires.answers import answers_from_json, answers_to_json
 from questionnaires.engine.visibility import prune_hidden
 from questionnaires.interop.fhir_common import fhir_language
@@ -68,12 +66,10 @@ def sdm_response_document(response: Response) -> dict[str, Any]:
 
 def questionnaire_canonical(response: Response) -> str:
     """``url|version`` of the questionnaire answered: the FHIR source URL when imported."""
+    from questionnaires.services.interop import questionnaire_canonical_base
+
     version = response.version
-    definition = version_definition(version)
-    base = definition.source_url or (
-        f"{settings.SDM_BASE_URL.rstrip('/')}/fhir/Questionnaire/{version.questionnaire.slug}"
-    )
-    return f"{base}|{version.number}"
+    return f"{questionnaire_canonical_base(version)}|{version.number}"
 
 
 def fhir_questionnaire_response(response: Response) -> dict[str, Any]:
@@ -85,6 +81,7 @@ def fhir_questionnaire_response(response: Response) -> dict[str, Any]:
         authored=response.submitted_at or response.updated_at,
         questionnaire_url=questionnaire_canonical(response),
         language=response.language,
+        source=response.version.fhir_source,
     )
     resource = {
         "resourceType": resource.pop("resourceType"),
