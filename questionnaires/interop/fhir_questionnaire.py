@@ -538,9 +538,10 @@ class _Importer:
                 questions = self.read_children(item, where, inherited=[], row=None, skip_help=True)
         if not questions:
             self.note(where, "item", "the group has no items; left out")
-            self.left_out.append(
-                Problem(where, "the group (FHIR item.item) has no item that can be asked")
-            )
+            if not _repeats(item):  # a repeating group said why itself
+                self.left_out.append(
+                    Problem(where, "the group (FHIR item.item) has no item that can be asked")
+                )
             return None
         return _StepDraft(
             key=key,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from questionnaires.answers import answers_from_json, answers_to_json
+from questionnaires.engine.expressions import has_expressions
 from questionnaires.engine.visibility import prune_hidden
 from questionnaires.interop.fhir_common import fhir_language
 from questionnaires.interop.fhir_export import fhir_json, response_to_fhir
@@ -16,7 +17,7 @@ from questionnaires.interop.json_io import write_json
 from questionnaires.models import AuditAction, Response
 from questionnaires.services.audit import audit_record
 from questionnaires.services.errors import ServiceRefused
-from questionnaires.walk import version_definition
+from questionnaires.walk import expression_answers, version_definition
 
 SDM_RESPONSE_FORMAT = "sdm-response"
 SDM_RESPONSE_FORMAT_VERSION = 1
@@ -47,7 +48,10 @@ def response_export(*, response: Response, fmt: str, actor=None) -> str:
 def counted_answers(response: Response):
     """(definition, engine answers that count) of ``response``."""
     definition = version_definition(response.version)
-    return definition, prune_hidden(definition, answers_from_json(definition, response.answers))
+    answers = answers_from_json(definition, response.answers)
+    if has_expressions(definition) and not response.is_submitted:
+        answers, _ = expression_answers(definition, answers, response)  # submit stored them
+    return definition, prune_hidden(definition, answers)
 
 
 def sdm_response_document(response: Response) -> dict[str, Any]:
