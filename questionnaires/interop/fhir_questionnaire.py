@@ -516,7 +516,9 @@ class _Importer:
         return [step for step in steps if step.questions]
 
     def group_step(self, item: Mapping[str, Any], where: str, *, number: int) -> _StepDraft | None:
-        key = self.keys.make(item.get("linkId"), prefix="step")
+        # A repeating group's own question takes the key made from its linkId first, so that
+        # our export (a step group around that question) reads back with the same keys.
+        key = "" if _repeats(item) else self.keys.make(item.get("linkId"), prefix="step")
         title = self.clip(self.text_of(item, "text", where), TITLE_LIMIT, where, "title")
         if not title:
             title = {self.language: _FALLBACK_STEP_TITLE[self.language].format(number=number)}
@@ -526,6 +528,7 @@ class _Importer:
         if _repeats(item):
             # A step cannot repeat: the group becomes a repeat group question on a step of its own.
             questions = self.read_item(item, where, inherited=[], row=None)
+            key = self.keys.make(item.get("linkId"), prefix="step")
             conditions: list[_Source] = []
         else:
             self.report_item_fields(item, where)
@@ -534,7 +537,7 @@ class _Importer:
             if item.get("required") is True:
                 self.note(where, "required", "'required' on a group is not kept")
             conditions = self.own_conditions(item, where)
-            with self.group_flags(item):
+            with self.group_flags(item, where):
                 questions = self.read_children(item, where, inherited=[], row=None, skip_help=True)
         if not questions:
             self.note(where, "item", "the group has no items; left out")
@@ -643,7 +646,7 @@ class _Importer:
                 ),
                 conditions=conditions,
             )
-            with self.group_flags(item):
+            with self.group_flags(item, where):
                 group.children = self.read_children(
                     item, where, inherited=[], row=group, skip_help=True
                 )
@@ -678,6 +681,12 @@ class _Importer:
             )
         elif text:
             # Flattened into the step: a display question keeps the heading.
+            self.note(
+                where,
+                "group",
+                "a group inside a group is flattened into its step: its text is a heading "
+                "(display item) and its items follow it; responses keep the group",
+            )
             drafts.append(
                 _Draft(
                     question=QuestionDef(
@@ -690,14 +699,27 @@ class _Importer:
                     conditions=conditions,
                 )
             )
-        with self.group_flags(item):
+        if not text and row is None:
+            self.note(
+                where,
+                "group",
+                "a group without text inside a group is flattened into its step; "
+                "responses keep the group",
+            )
+        with self.group_flags(item, where):
             return drafts + self.read_children(
                 item, where, inherited=conditions, row=row, skip_help=True
             )
 
     @contextmanager
-    def group_flags(self, item: Mapping[str, Any]) -> Iterator[None]:
+    def group_flags(self, item: Mapping[str, Any], where: str) -> Iterator[None]:
         """readOnly and hidden on a group hold for everything inside it (FHIR que-9 text)."""
+        if item.get("readOnly") is True:
+            self.note(
+                where,
+                "readOnly",
+                "readOnly on a group is kept on every item inside it (exported there)",
+            )
         saved = (self.group_read_only, self.group_hidden)
         self.group_read_only = saved[0] or item.get("readOnly") is True
         self.group_hidden = saved[1] or any(
