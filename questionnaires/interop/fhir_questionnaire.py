@@ -412,6 +412,12 @@ class _Importer:
         metadata = sorted(name for name in resource if name not in _RESOURCE_FIELDS)
         if metadata:
             self.note("", "metadata", "Questionnaire metadata not kept: " + ", ".join(metadata))
+        if isinstance(resource.get("name"), str):
+            self.note(
+                "name",
+                "name",
+                "the name is used to make the slug; export writes a name made from our slug",
+            )
         if resource.get("copyright"):
             self.note(
                 "copyright",
@@ -819,6 +825,7 @@ class _Importer:
         prefix = item.get("prefix")
         if isinstance(prefix, str) and prefix.strip() and self.language in text:
             text[self.language] = f"{prefix.strip()} {text[self.language]}"
+            self.note(where, "prefix", "the prefix is joined to the front of the text")
         if not text:
             text = self.fallback_text(item, where, "item")
         limits = self.item_extensions(item, where, kind=kind, fhir_type=fhir_type)
@@ -1122,8 +1129,6 @@ class _Importer:
                     continue
             elif url == HIDDEN and isinstance(extension.get("valueBoolean"), bool):
                 found["hidden"] = extension["valueBoolean"]
-                if found["hidden"]:
-                    self.note(where, "hidden", "hidden: never shown to the patient")
                 continue
             elif url == ANSWER_EXPRESSION:
                 continue  # kind_and_choices reads it
@@ -1145,7 +1150,7 @@ class _Importer:
             others = [option for option in unit_options if option != unit]
             detail = f"the unit is fixed to '{unit}'" if unit else "no unit is given"
             if others:
-                detail += f"; other units ({', '.join(others)}) cannot be chosen"
+                detail += f"; other units (unitOption {', '.join(others)}) cannot be chosen"
             self.note(where, "quantity", f"quantity imported as a decimal number: {detail}")
         variables = self.variable_extensions(item, where)
         if variables:
