@@ -15,6 +15,9 @@ from typing import Any
 
 import pytest
 from fhir.resources.R4B.questionnaire import Questionnaire
+from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from questionnaires.interop.fhir_questionnaire import (
     ImportRefused,
@@ -22,8 +25,10 @@ from questionnaires.interop.fhir_questionnaire import (
     fhir_json,
     import_fhir,
     import_resource,
+    response_to_fhir,
 )
 from questionnaires.interop.json_io import read_json_bytes
+from tests.interop.strategies import answers_for
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "fhir"
 
@@ -127,3 +132,36 @@ def test_every_difference_between_source_and_export_is_reported(path):
         ):
             unreported.append(f"{name} differs")
     assert unreported == []
+
+
+# --- acceptance 6: responses to imported questionnaires ------------------------------------
+
+
+def _paths(items: list[dict[str, Any]], prefix: tuple[str, ...] = ()) -> set[tuple[str, ...]]:
+    found = set()
+    for item in items:
+        path = (*prefix, item["linkId"])
+        found.add(path)
+        found |= _paths(item.get("item", []), path)
+        for answer in item.get("answer", []):
+            found |= _paths(answer.get("item", []), path)
+    return found
+
+
+@pytest.mark.parametrize("path", FILES, ids=IDS)
+@settings(max_examples=15, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(data=st.data())
+def test_a_response_validates_and_every_answer_path_is_in_the_source(path, data):
+    source = json.loads(path.read_text(encoding="utf-8"))
+    result = _import(path.read_bytes())
+    answers = data.draw(answers_for(result.definition))
+    response = response_to_fhir(
+        result.definition,
+        answers,
+        status="completed",
+        authored="2026-01-02T03:04:05Z",
+        questionnaire_url="http://example.org/Questionnaire/x|1",
+        source=source,
+    )
+    QuestionnaireResponse.model_validate(json.loads(fhir_json(response)))
+    assert _paths(response.get("item", [])) <= _paths(source["item"])
