@@ -95,14 +95,14 @@ def dump(definition: VersionDef) -> dict[str, Any]:
 
 # Keys added for FHIR fidelity are written only when set, so that every file (and every
 # definition hash) made before them stays byte for byte the same.
-_FHIR_KEYS = {"source_version": "", "variables": [], "hidden": False, "expressions": {}}
+FHIR_ONLY_KEYS = {"source_version": "", "variables": [], "hidden": False, "expressions": {}}
 
 
 def _without_unset_fhir_keys(document: dict[str, Any]) -> dict[str, Any]:
     return {
         name: value
         for name, value in document.items()
-        if not (name in _FHIR_KEYS and value == _FHIR_KEYS[name])
+        if not (name in FHIR_ONLY_KEYS and value == FHIR_ONLY_KEYS[name])
     }
 
 
