@@ -15,6 +15,11 @@ The mapping, in short (``docs/interop.md`` has the full table):
   conditions of every item it was nested in (a disabled item disables its
   descendants);
 - linkIds are kept in ``link_id`` and turned into keys (``^[a-z][a-z0-9_]{0,63}$``).
+- SDC FHIRPath (calculatedExpression, enableWhenExpression, initialExpression,
+  variable) is kept in ``expressions``/``variables`` and evaluated on the server
+  (``engine/expressions.py``); ``questionnaire-hidden`` and a group's ``readOnly`` hold
+  for what they cover; an invalid expression, an enableWhen cycle, more than
+  ``MAX_ITEMS`` items or nothing left to ask refuse the import, naming the FHIR item.
 
 Export (``export_fhir``, ``response_to_fhir``) lives in ``fhir_export`` and is
 re-exported here.
