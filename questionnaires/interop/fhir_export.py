@@ -4,8 +4,9 @@
 scales, ranking order, conditions that need more than one level of enableWhen, and so
 on (our own conditions are never written as FHIRPath; FHIRPath kept from an import is
 written back as it came). ``response_to_fhir`` writes a response in our steps, or, given
-the FHIR source a version was imported from, in the source's hierarchy and answer types. The resource is plain JSON
-data with ``Decimal`` numbers; ``fhir_json`` writes it exactly.
+the FHIR source a version was imported from, in the source's hierarchy and answer
+types. The resource is plain JSON data with ``Decimal`` numbers; ``fhir_json`` writes
+it exactly.
 """
 
 from __future__ import annotations
