@@ -119,6 +119,7 @@ class StepDef:
     intro: Text = field(default_factory=dict)
     show_if: Condition | None = None
     questions: tuple[QuestionDef, ...] = ()
+    source_link_id: str = ""  # linkId of the FHIR group the step was imported from
 
 
 @dataclass(frozen=True)

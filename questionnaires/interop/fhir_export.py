@@ -129,7 +129,9 @@ class _LinkIds:
                 if current.key not in self.questions:
                     self.questions[current.key] = self.claim(current.link_id or current.key)
         for step in definition.steps:
-            self.steps[step.key] = self.claim(step.key)
+            # An imported group's step keeps the group's linkId, so that FHIRPath written for
+            # the source (…item.where(linkId='g')…) still finds it in our export.
+            self.steps[step.key] = self.claim(step.source_link_id or step.key)
 
     def claim(self, preferred: str) -> str:
         candidate, number = preferred, 2

@@ -283,6 +283,7 @@ class _StepDraft:
     intro: Text
     conditions: list[_Source]
     questions: list[_Draft]
+    link_id: str = ""  # the source group's, for a step made from a (non-repeating) group
 
 
 class _Keys:
@@ -563,7 +564,14 @@ class _Importer:
             intro={} if _repeats(item) else self.help_text(item, where),
             conditions=conditions,
             questions=questions,
+            link_id=self.step_link_id(item, where, key),
         )
+
+    def step_link_id(self, item: Mapping[str, Any], where: str, key: str) -> str:
+        """The group's linkId when the step key does not already say it (our export writes
+        a step's linkId as its key, so only a different one needs keeping)."""
+        link_id = "" if _repeats(item) else self.link_id(item, where)
+        return "" if link_id == key else link_id
 
     def read_children(
         self,
@@ -1331,6 +1339,7 @@ class _Importer:
                     intro=draft.intro,
                     show_if=show_if,
                     questions=tuple(questions),
+                    source_link_id=draft.link_id,
                 )
             )
         return tuple(steps)

@@ -95,7 +95,13 @@ def dump(definition: VersionDef) -> dict[str, Any]:
 
 # Keys added for FHIR fidelity are written only when set, so that every file (and every
 # definition hash) made before them stays byte for byte the same.
-FHIR_ONLY_KEYS = {"source_version": "", "variables": [], "hidden": False, "expressions": {}}
+FHIR_ONLY_KEYS = {
+    "source_version": "",
+    "variables": [],
+    "source_link_id": "",
+    "hidden": False,
+    "expressions": {},
+}
 
 
 def _without_unset_fhir_keys(document: dict[str, Any]) -> dict[str, Any]:
@@ -128,13 +134,16 @@ def _instrument(instrument: InstrumentDef) -> dict[str, Any]:
 
 
 def _step(step: StepDef) -> dict[str, Any]:
-    return {
-        "key": step.key,
-        "title": _text(step.title),
-        "intro": _text(step.intro),
-        "show_if": _condition(step.show_if),
-        "questions": [_question(question) for question in step.questions],
-    }
+    return _without_unset_fhir_keys(
+        {
+            "key": step.key,
+            "title": _text(step.title),
+            "intro": _text(step.intro),
+            "show_if": _condition(step.show_if),
+            "questions": [_question(question) for question in step.questions],
+            "source_link_id": step.source_link_id,
+        }
+    )
 
 
 def _question(question: QuestionDef) -> dict[str, Any]:
@@ -332,6 +341,7 @@ def _read_step(raw: Mapping[str, Any]) -> StepDef:
         intro=dict(raw.get("intro", {})),
         show_if=raw.get("show_if"),
         questions=tuple(_read_question(question) for question in raw.get("questions", ())),
+        source_link_id=raw.get("source_link_id", ""),
     )
 
 

@@ -269,6 +269,9 @@ class Step(VersionLockedModel):
     title = models.CharField(_("title"), max_length=200)
     intro = models.TextField(_("introduction"), blank=True)
     show_if = models.JSONField(_("show if"), null=True, blank=True)
+    source_link_id = models.CharField(
+        _("FHIR linkId of the source group"), max_length=255, blank=True
+    )
 
     objects = VersionLockedQuerySet.as_manager()
 

@@ -128,6 +128,7 @@ def definition_for_version(version: QuestionnaireVersion) -> spec.VersionDef:
                 title=_text(step, "title"),
                 intro=_text(step, "intro"),
                 show_if=step.show_if,
+                source_link_id=step.source_link_id,
                 questions=tuple(
                     question_def(question, children_of.get(question.pk, []))
                     for question in questions
@@ -303,6 +304,7 @@ def _write_steps(version, definition: spec.VersionDef, instruments: dict[str, In
             key=step_def.key,
             order=step_order,
             show_if=step_def.show_if,
+            source_link_id=step_def.source_link_id,
             **_text_columns("title", step_def.title),
             **_text_columns("intro", step_def.intro),
         )

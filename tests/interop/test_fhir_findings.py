@@ -283,3 +283,18 @@ def test_answers_to_hidden_items_still_count():
     code = by_link_id(result)["internal-code"]
     assert prune_hidden(result.definition, {code.key: "S-12"}) == {code.key: "S-12"}
     assert code.kind == Kind.SHORT_TEXT
+
+
+def test_a_calculated_total_still_computes_after_a_round_trip_through_our_export():
+    questionnaire = source("10-phq9-calculated-total.json")
+    first = import_resource(questionnaire)
+    export = json.loads(fhir_json(export_fhir(first.definition, version_number=1).resource))
+    second = import_resource(export)
+    for result, tree in ((first, questionnaire), (second, export)):
+        questions = by_link_id(result)
+        items = [q for link_id, q in questions.items() if link_id not in ("/44261-6",)]
+        answers = {q.key: q.choices[index % 4].value for index, q in enumerate(items)}
+        computed = compute_answers(result.definition, answers, source=tree)
+        assert computed.problems == ()
+        expected = sum(index % 4 for index in range(len(items)))
+        assert computed.answers[questions["/44261-6"].key] == expected

@@ -129,6 +129,7 @@ def test_the_dump_writes_every_field_of_every_dataclass():
         steps=(
             dataclasses.replace(
                 definition.steps[0],
+                source_link_id="group-1",
                 questions=(
                     dataclasses.replace(
                         definition.steps[0].questions[0],
