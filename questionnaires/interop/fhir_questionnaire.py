@@ -231,8 +231,34 @@ def import_resource(resource: Any) -> FhirImport:
         raise ImportRefused(importer.refusals)
     problems = lint_structure(definition)
     if problems:
-        raise ImportRefused(problems)
+        raise ImportRefused([_in_fhir_terms(problem, definition, importer) for problem in problems])
     return FhirImport(definition=definition, report=tuple(importer.notes), resource=resource)
+
+
+_OUR_PATH = re.compile(r"^steps\[(\d+)\](?:\.questions\[(\d+)\](?:\.children\[(\d+)\])?)?")
+
+
+def _in_fhir_terms(problem: Problem, definition: VersionDef, importer: _Importer) -> Problem:
+    """A linter problem found after the mapping, said at the FHIR item it came from."""
+    match = _OUR_PATH.match(problem.path)
+    if match is None:
+        return problem
+    step_index, question_index, child_index = (
+        int(group) if group is not None else None for group in match.groups()
+    )
+    if step_index >= len(definition.steps):
+        return problem
+    step = definition.steps[step_index]
+    link_id = step.source_link_id
+    if question_index is not None and question_index < len(step.questions):
+        question = step.questions[question_index]
+        if child_index is not None and child_index < len(question.children):
+            question = question.children[child_index]
+        link_id = question.link_id
+    where = importer.link_ids.get(link_id) if link_id else None
+    if where is None:
+        return problem
+    return Problem(where, f"{problem.message} (our {problem.path})")
 
 
 def _refuse_too_many_items(items: list[Any]) -> None:

@@ -298,3 +298,40 @@ def test_a_calculated_total_still_computes_after_a_round_trip_through_our_export
         assert computed.problems == ()
         expected = sum(index % 4 for index in range(len(items)))
         assert computed.answers[questions["/44261-6"].key] == expected
+
+
+def test_a_problem_the_linter_finds_after_mapping_is_named_at_the_fhir_item():
+    questionnaire = {
+        "resourceType": "Questionnaire",
+        "title": "T",
+        "item": [
+            {
+                "linkId": "g",
+                "text": "G",
+                "type": "group",
+                "item": [
+                    {
+                        "linkId": "n.1",
+                        "text": "N",
+                        "type": "integer",
+                        "extension": [
+                            {
+                                "url": "http://hl7.org/fhir/StructureDefinition/minValue",
+                                "valueInteger": 10,
+                            },
+                            {
+                                "url": "http://hl7.org/fhir/StructureDefinition/maxValue",
+                                "valueInteger": 1,
+                            },
+                        ],
+                    }
+                ],
+            }
+        ],
+    }
+    with pytest.raises(ImportRefused) as refused:
+        import_resource(questionnaire)
+    assert [str(p) for p in refused.value.problems] == [
+        "item[0].item[0] (linkId n.1): min_value 10 is greater than max_value 1 "
+        "(our steps[0].questions[0].min_value)"
+    ]
