@@ -646,6 +646,7 @@ class StepForm(forms.Form):
             elif question.read_only:
                 item["read_only"] = True
                 item["value_text"] = answer_text(question, self.context.answers.get(question.key))
+                item["computed"] = bool(question.expressions.get("calculated"))
             elif question.key in self.groups:
                 item.update(self._group_item(self.groups[question.key]))
             elif question.key in self.fields:

@@ -26,7 +26,9 @@ from typing import Any
 from questionnaires.answers import answers_from_json
 from questionnaires.engine.conditions import is_answered
 from questionnaires.engine.definition import Kind, StepDef, VersionDef
+from questionnaires.engine.expressions import has_expressions
 from questionnaires.engine.visibility import Visibility, resolve_visibility
+from questionnaires.interop.fhir_expressions import compute_answers
 from questionnaires.models import Response
 from questionnaires.selectors.definitions import version_definition
 
@@ -60,6 +62,29 @@ def wizard_state_of(response: Response) -> dict[str, Any]:
     return merged
 
 
+# --- FHIRPath expressions (imported FHIR forms) -------------------------------------------
+
+
+def expression_answers(
+    definition: VersionDef, answers: dict[str, Any], response: Response
+) -> tuple[dict[str, Any], frozenset[str]]:
+    """(answers, keys turned off) with the definition's FHIRPath applied, on the server.
+
+    Calculated items get their value at every request (so at every step and at
+    submit, which stores them); an item an enableWhenExpression turns off loses its
+    answer; an initialExpression fills an unanswered item of a step not yet accepted.
+    A failing expression leaves its item without a value (the linter reported it).
+    """
+    computed = compute_answers(definition, answers, source=response.version.fhir_source)
+    result = {key: value for key, value in computed.answers.items() if key not in computed.disabled}
+    accepted = set(wizard_state_of(response)["extra_data"].get("accepted") or ())
+    step_of = {question.key: step.key for step in definition.steps for question in step.questions}
+    for key, value in computed.initial.items():
+        if step_of.get(key) not in accepted and key not in computed.disabled:
+            result.setdefault(key, value)
+    return result, computed.disabled
+
+
 # --- the walk --------------------------------------------------------------------------------
 
 
@@ -80,7 +105,13 @@ class Walk:
         exactly these answers (the step form's, right after saving it) to avoid a second."""
         definition = version_definition(response.version)
         answers = answers_from_json(definition, response.answers or {})
+        disabled: frozenset[str] = frozenset()
+        if has_expressions(definition):  # FHIRPath of an imported FHIR form (issue 13)
+            answers, disabled = expression_answers(definition, answers, response)
+            resolved = None  # the step form's walk did not see the computed values
         visibility, kept = resolved or resolve_visibility(definition, answers)
+        if disabled:
+            visibility = Visibility(visibility.steps, visibility.questions - disabled)
         return cls(
             response=response,
             definition=definition,

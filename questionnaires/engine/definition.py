@@ -17,6 +17,8 @@ from typing import Any
 
 Text = Mapping[str, str]
 Condition = Mapping[str, Any]
+# The FHIRPath expressions a question can carry (QuestionDef.expressions), in writing order.
+EXPRESSION_NAMES = ("calculated", "enable_when", "initial", "answer")
 
 
 class Kind:
@@ -103,6 +105,11 @@ class QuestionDef:
     instrument: str = ""  # InstrumentDef.key when the item belongs to a published instrument
     criterion: str = ""  # weighing criterion this item informs (e.g. a risk limit)
     link_id: str = ""  # FHIR linkId of the source item, kept on import
+    hidden: bool = False  # never shown to the patient (FHIR questionnaire-hidden)
+    # FHIRPath from an imported FHIR item (engine/expressions.py evaluates them on the
+    # server): "calculated", "enable_when", "initial", "answer" → expression text, and
+    # "variables" → [{"name", "expression"}] in document order. Empty for our own content.
+    expressions: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -112,6 +119,7 @@ class StepDef:
     intro: Text = field(default_factory=dict)
     show_if: Condition | None = None
     questions: tuple[QuestionDef, ...] = ()
+    source_link_id: str = ""  # linkId of the FHIR group the step was imported from
 
 
 @dataclass(frozen=True)
@@ -163,6 +171,9 @@ class VersionDef:
     scales: tuple[ScaleDef, ...] = ()
     instruments: tuple[InstrumentDef, ...] = ()
     source_url: str = ""  # canonical URL of an imported FHIR Questionnaire
+    source_version: str = ""  # its business version (Questionnaire.version), if any
+    # Questionnaire-level FHIRPath variables: [{"name", "expression"}] in document order.
+    variables: tuple[Mapping[str, str], ...] = ()
 
     def iter_questions(self) -> Iterator[tuple[int, int, QuestionDef]]:
         """Top-level questions in walking order, with their step and question index."""

@@ -28,6 +28,7 @@ from .definition import (
     Text,
     VersionDef,
 )
+from .expressions import has_expressions, lint_expressions
 from .kinds import kind_codes, kind_spec
 
 SLUG_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
@@ -49,6 +50,8 @@ def lint(
     ``languages`` defaults to the version's own languages.
     """
     problems = _StructureLinter(definition).run()
+    if has_expressions(definition):
+        problems.extend(lint_expressions(definition))
     if check_translations:
         wanted = definition.languages if languages is None else tuple(languages)
         problems.extend(_translation_problems(definition, wanted))

@@ -65,7 +65,8 @@ def resolve_visibility(
         for question in step.questions:
             if not evaluate(question.show_if, kept):
                 continue
-            visible_questions.add(question.key)
+            if not question.hidden:  # a hidden item (e.g. a calculated one) still counts
+                visible_questions.add(question.key)
             value = _kept_value(question, answers.get(question.key), outer=kept)
             if is_answered(value):
                 kept[question.key] = value

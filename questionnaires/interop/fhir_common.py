@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -104,3 +105,55 @@ def read_translation(extension: Mapping[str, Any]) -> tuple[str | None, str | No
         elif part["url"] == "content":
             content = part.get("valueString") or part.get("valueMarkdown")
     return tag, content if isinstance(content, str) else None
+
+
+# Structured Data Capture (SDC) extensions we evaluate (engine/expressions.py).
+SDC = "http://hl7.org/fhir/uv/sdc/StructureDefinition/"
+CALCULATED_EXPRESSION = SDC + "sdc-questionnaire-calculatedExpression"
+ENABLE_WHEN_EXPRESSION = SDC + "sdc-questionnaire-enableWhenExpression"
+INITIAL_EXPRESSION = SDC + "sdc-questionnaire-initialExpression"
+ANSWER_EXPRESSION = SDC + "sdc-questionnaire-answerExpression"
+VARIABLE = "http://hl7.org/fhir/StructureDefinition/variable"
+HIDDEN = "http://hl7.org/fhir/StructureDefinition/questionnaire-hidden"
+FHIRPATH = "text/fhirpath"
+# Our expression names (QuestionDef.expressions) against their extensions.
+EXPRESSION_EXTENSIONS = {
+    "calculated": CALCULATED_EXPRESSION,
+    "enable_when": ENABLE_WHEN_EXPRESSION,
+    "initial": INITIAL_EXPRESSION,
+}
+
+
+# FHIR writes a variable's name as an ``id`` ([A-Za-z0-9\-.]{1,64}); FHIRPath refers to
+# such a name as %`a-b`. Our names are identifiers ([A-Za-z_][A-Za-z0-9_]*, %a_b), so a
+# name changes its "-" and "." to "_" on import and its "_" to "-" on export, and the
+# references in every expression change with it. Both ways are deterministic, so our
+# own exports come back as they were.
+def our_variable_name(name: str) -> str:
+    return re.sub(r"[-.]", "_", name)
+
+
+def fhir_variable_name(name: str) -> str:
+    return name.replace("_", "-")
+
+
+def references_to_ours(expression: str, names: set[str]) -> str:
+    """``%`a-b``` and ``%'a-b'`` for a variable named a-b become ``%a_b``."""
+
+    def replace(match: re.Match[str]) -> str:
+        name = match.group(2)
+        return f"%{our_variable_name(name)}" if name in names else match.group(0)
+
+    return re.sub(r"%([`'])([A-Za-z0-9_.\-]+)\1", replace, expression)
+
+
+def references_to_fhir(expression: str, names: set[str]) -> str:
+    """``%a_b`` becomes ``%`a-b``` for a variable whose FHIR name differs from ours."""
+
+    def replace(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name in names and fhir_variable_name(name) != name:
+            return f"%`{fhir_variable_name(name)}`"
+        return match.group(0)
+
+    return re.sub(r"%([A-Za-z_][A-Za-z0-9_]*)\b", replace, expression)

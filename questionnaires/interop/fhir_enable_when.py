@@ -630,8 +630,44 @@ def _simplify(formula: Any) -> Any:
             parts.extend(part.parts)
         elif part not in parts:
             parts.append(part)
+    if not is_all:
+        parts = _absorb_unanswered(parts)
     if not parts:
         return neutral
     if len(parts) == 1:
         return parts[0]
     return _AllOf(tuple(parts)) if is_all else _AnyOf(tuple(parts))
+
+
+def _is_exists(part: Any, flag: bool) -> bool:
+    return isinstance(part, _Atom) and part.operator == EXISTS and part.answer is flag
+
+
+def _absorb_unanswered(parts: list[Any]) -> list[Any]:
+    """Under ``any``: how FHIR ``!=`` comes back from our ``any(not_answered, ne)``.
+
+    Our ``ne`` exports as ``exists true`` and ``!=``; next to ``exists false`` on the same
+    item the ``exists true`` says nothing (A or (not A and B) is A or B), and FHIR's
+    ``!=`` already holds for an unanswered item (A implies B), so one ``!=`` is left.
+    """
+    unanswered = {part.link_id for part in parts if _is_exists(part, False)}
+    if not unanswered:
+        return parts
+    absorbed: list[Any] = []
+    for part in parts:
+        if isinstance(part, _AllOf):
+            inner = [
+                each
+                for each in part.parts
+                if not (_is_exists(each, True) and each.link_id in unanswered)
+            ]
+            if inner and len(inner) < len(part.parts):
+                part = inner[0] if len(inner) == 1 else _AllOf(tuple(inner))
+        if part not in absorbed:
+            absorbed.append(part)
+    not_equal = {
+        part.link_id for part in absorbed if isinstance(part, _Atom) and part.operator == "!="
+    }
+    return [
+        part for part in absorbed if not (_is_exists(part, False) and part.link_id in not_equal)
+    ]

@@ -1,9 +1,12 @@
 """FHIR R4 export: ``Questionnaire`` from a definition, ``QuestionnaireResponse`` from answers.
 
-``export_fhir`` returns the resource together with notes on what FHIR (without
-FHIRPath, which we do not write) cannot carry: scales, ranking order, conditions
-that need more than one level of enableWhen, and so on. The resource is plain JSON
-data with ``Decimal`` numbers; ``fhir_json`` writes it exactly.
+``export_fhir`` returns the resource together with notes on what FHIR cannot carry:
+scales, ranking order, conditions that need more than one level of enableWhen, and so
+on (our own conditions are never written as FHIRPath; FHIRPath kept from an import is
+written back as it came). ``response_to_fhir`` writes a response in our steps, or, given
+the FHIR source a version was imported from, in the source's hierarchy and answer
+types. The resource is plain JSON data with ``Decimal`` numbers; ``fhir_json`` writes
+it exactly.
 """
 
 from __future__ import annotations
@@ -25,10 +28,14 @@ from questionnaires.engine.definition import (
     Text,
     VersionDef,
 )
+from questionnaires.engine.expressions import has_expressions
 from questionnaires.engine.kinds import kind_spec
 from questionnaires.engine.visibility import prune_hidden
 
 from .fhir_common import (
+    EXPRESSION_EXTENSIONS,
+    FHIRPATH,
+    HIDDEN,
     ITEM_CONTROL,
     ITEM_CONTROL_SYSTEM,
     MAX_OCCURS,
@@ -36,8 +43,11 @@ from .fhir_common import (
     MIN_VALUE,
     ORDINAL_VALUE,
     UNIT,
+    VARIABLE,
     fhir_language,
+    fhir_variable_name,
     project_code_system,
+    references_to_fhir,
     translation_extension,
 )
 from .fhir_enable_when import to_enable_when
@@ -75,12 +85,23 @@ def fhir_json(resource: Mapping[str, Any]) -> str:
 
 
 def export_fhir(
-    definition: VersionDef, *, version_number: int, status: str = "active", language: str = "en"
+    definition: VersionDef,
+    *,
+    version_number: int,
+    status: str = "active",
+    language: str = "en",
+    url: str = "",
 ) -> FhirExport:
-    """The definition as an R4 Questionnaire (text in ``language``, others as translations)."""
+    """The definition as an R4 Questionnaire (text in ``language``, others as translations).
+
+    ``url`` is the canonical URL to write (default: the source's); with ``version``
+    = ``version_number`` it is what a QuestionnaireResponse's ``questionnaire`` names.
+    """
     if status not in QUESTIONNAIRE_STATUSES:
         raise ValueError(f"status must be one of {', '.join(QUESTIONNAIRE_STATUSES)}")
-    return _Exporter(definition, language).run(version_number=version_number, status=status)
+    return _Exporter(definition, language).run(
+        version_number=version_number, status=status, url=url or definition.source_url
+    )
 
 
 class _LinkIds:
@@ -95,7 +116,9 @@ class _LinkIds:
                 if current.key not in self.questions:
                     self.questions[current.key] = self.claim(current.link_id or current.key)
         for step in definition.steps:
-            self.steps[step.key] = self.claim(step.key)
+            # An imported group's step keeps the group's linkId, so that FHIRPath written for
+            # the source (…item.where(linkId='g')…) still finds it in our export.
+            self.steps[step.key] = self.claim(step.source_link_id or step.key)
 
     def claim(self, preferred: str) -> str:
         candidate, number = preferred, 2
@@ -114,20 +137,41 @@ class _Exporter:
         self.links = _LinkIds(definition)
         self.questions = definition.question_map()
         self.notes: list[ExportNote] = []
+        self.variable_names = {variable["name"] for variable in definition.variables} | {
+            variable["name"]
+            for question in self.questions.values()
+            for variable in question.expressions.get("variables") or ()
+        }
 
     def note(self, path: str, feature: str, detail: str) -> None:
         self.notes.append(ExportNote(path, feature, detail))
 
-    def run(self, *, version_number: int, status: str) -> FhirExport:
+    def run(self, *, version_number: int, status: str, url: str) -> FhirExport:
         definition = self.definition
         resource: dict[str, Any] = {
             "resourceType": "Questionnaire",
             "id": definition.slug[:64] or "questionnaire",
             "language": fhir_language(self.language),
         }
-        if definition.source_url:
-            resource["url"] = definition.source_url
+        if definition.variables:
+            resource["extension"] = [self.variable(variable) for variable in definition.variables]
+        if url:
+            resource["url"] = url
         resource["version"] = str(version_number)
+        if definition.source_version:
+            self.note(
+                "source_version",
+                "version",
+                f"the source's version '{definition.source_version}' is replaced by ours "
+                f"({version_number}): url|{version_number} names this export",
+            )
+        if has_expressions(definition):
+            self.note(
+                "",
+                "FHIRPath",
+                "FHIRPath expressions are written as the source had them; they address the "
+                "source's item hierarchy, which this export regroups into steps",
+            )
         resource["name"] = _machine_name(definition.slug)
         resource.update(self.text("title", definition.title, "title"))
         resource["status"] = status
@@ -285,7 +329,24 @@ class _Exporter:
             )
 
     def extensions(self, question: QuestionDef, path: str) -> list[dict[str, Any]]:
-        found: list[dict[str, Any]] = []
+        found: list[dict[str, Any]] = [
+            self.variable(variable) for variable in question.expressions.get("variables") or ()
+        ]
+        for name, extension_url in EXPRESSION_EXTENSIONS.items():
+            if question.expressions.get(name):
+                found.append(
+                    {
+                        "url": extension_url,
+                        "valueExpression": {
+                            "language": FHIRPATH,
+                            "expression": references_to_fhir(
+                                question.expressions[name], self.variable_names
+                            ),
+                        },
+                    }
+                )
+        if question.hidden:
+            found.append({"url": HIDDEN, "valueBoolean": True})
         low, high = question.min_value, question.max_value
         if question.kind == Kind.RATING:
             low = Decimal(0) if low is None else low
@@ -301,6 +362,16 @@ class _Exporter:
         if question.max_rows is not None and question.kind == Kind.REPEAT_GROUP:
             found.append({"url": MAX_OCCURS, "valueInteger": question.max_rows})
         return found
+
+    def variable(self, variable: Mapping[str, str]) -> dict[str, Any]:
+        return {
+            "url": VARIABLE,
+            "valueExpression": {
+                "name": fhir_variable_name(variable["name"]),
+                "language": FHIRPATH,
+                "expression": references_to_fhir(variable["expression"], self.variable_names),
+            },
+        }
 
     def answer_option(self, question: QuestionDef, choice: ChoiceDef) -> dict[str, Any]:
         coding: dict[str, Any] = {
@@ -364,12 +435,17 @@ def response_to_fhir(
     authored: datetime | str,
     questionnaire_url: str,
     language: str = "en",
+    source: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Answers as an R4 QuestionnaireResponse, linkIds as ``export_fhir`` writes them.
 
     Only answers that count are written (``engine.visibility.prune_hidden``): FHIR
     forbids answers to disabled items. Raises ValueError for an answer of the wrong
     type (a choice value the question does not offer, a non-boolean yes/no, …).
+
+    With ``source`` (the FHIR Questionnaire the definition was imported from) the
+    response follows the source's item hierarchy and answer types instead of our
+    steps: it is a response to that questionnaire.
     """
     if status not in RESPONSE_STATUSES:
         raise ValueError(f"status must be one of {', '.join(RESPONSE_STATUSES)}")
@@ -377,8 +453,26 @@ def response_to_fhir(
         if authored.tzinfo is None:
             raise ValueError("authored needs a time zone (FHIR dateTime with a time requires one)")
         authored = authored.isoformat()
-    links = _LinkIds(definition)
     kept = prune_hidden(definition, answers)
+    if source is not None:
+        items = source_response_items(definition, kept, source, language=language)
+    else:
+        items = _step_response_items(definition, kept, language)
+    response: dict[str, Any] = {
+        "resourceType": "QuestionnaireResponse",
+        "questionnaire": questionnaire_url,
+        "status": status,
+        "authored": authored,
+    }
+    if items:
+        response["item"] = items
+    return response
+
+
+def _step_response_items(
+    definition: VersionDef, kept: Mapping[str, Any], language: str
+) -> list[dict[str, Any]]:
+    links = _LinkIds(definition)
     writer = _ResponseWriter(definition, links, language)
     items = []
     for step in definition.steps:
@@ -392,15 +486,111 @@ def response_to_fhir(
             items.append(
                 {"linkId": links.steps[step.key], **writer.text(step.title), "item": step_items}
             )
-    response: dict[str, Any] = {
-        "resourceType": "QuestionnaireResponse",
-        "questionnaire": questionnaire_url,
-        "status": status,
-        "authored": authored,
-    }
-    if items:
-        response["item"] = items
-    return response
+    return items
+
+
+def source_response_items(
+    definition: VersionDef,
+    kept: Mapping[str, Any],
+    source: Mapping[str, Any],
+    *,
+    language: str = "en",
+    with_scores: bool = False,
+) -> list[dict[str, Any]]:
+    """Response items in the hierarchy of the source Questionnaire, typed as its items.
+
+    ``kept`` are answers that count, by question key. ``with_scores`` writes each
+    chosen option's score on its coding (ordinalValue), as FHIRPath's ``ordinal()``
+    reads it when expressions are evaluated.
+    """
+    top: dict[str, QuestionDef] = {}
+    for _, _, question in definition.iter_questions():
+        if question.link_id:
+            top.setdefault(question.link_id, question)
+    writer = _SourceWriter(definition.slug, language, with_scores)
+    return writer.items(source.get("item"), top, kept)
+
+
+class _SourceWriter:
+    def __init__(self, slug: str, language: str, with_scores: bool) -> None:
+        self.slug = slug
+        self.language = language
+        self.with_scores = with_scores
+
+    def items(
+        self, items: Any, questions: Mapping[str, QuestionDef], kept: Mapping[str, Any]
+    ) -> list[dict[str, Any]]:
+        written: list[dict[str, Any]] = []
+        seen: set[str] = set()
+        for item in items if isinstance(items, list) else []:
+            if not isinstance(item, Mapping) or not isinstance(item.get("linkId"), str):
+                continue
+            link_id = item["linkId"]
+            question = questions.get(link_id) if link_id not in seen else None
+            seen.add(link_id)
+            head = {"linkId": link_id}
+            if isinstance(item.get("text"), str) and item["text"]:
+                head["text"] = item["text"]
+            if question is not None and question.kind == Kind.REPEAT_GROUP:
+                row_questions = {child.link_id: child for child in question.children}
+                for row in kept.get(question.key) or ():
+                    inner = self.items(item.get("item"), row_questions, row)
+                    if inner:
+                        written.append({**head, "item": inner})
+                continue
+            nested = self.items(item.get("item"), questions, kept)
+            if question is not None and question.kind != Kind.DISPLAY and question.key in kept:
+                values = kept[question.key]
+                if question.kind not in (Kind.MULTIPLE_CHOICE, Kind.RANKING):
+                    values = [values]
+                answers = [self.answer(question, item, value) for value in values]
+                if nested and answers:
+                    answers[0]["item"] = nested  # items nested under a question: in its answer
+                written.append({**head, "answer": answers})
+            elif nested and item.get("type") in ("group", None):
+                written.append({**head, "item": nested})
+        return written
+
+    def answer(self, question: QuestionDef, item: Mapping[str, Any], value: Any) -> dict[str, Any]:
+        fhir_type = item.get("type")
+        if question.kind in Kind.WITH_CHOICES:
+            choice = next((choice for choice in question.choices if choice.value == value), None)
+            if choice is None:
+                raise ValueError(f"{value!r} is not a choice of question '{question.key}'")
+            if fhir_type in ("string", "text"):
+                return {"valueString": choice.value}
+            if fhir_type == "integer":
+                return {"valueInteger": int(choice.value)}
+            if fhir_type == "date":
+                return {"valueDate": choice.value}
+            if fhir_type == "time":
+                return {"valueTime": choice.value}
+            coding: dict[str, Any] = {}
+            if choice.system:
+                coding["system"] = choice.system
+            coding["code"] = choice.value
+            label = choice.label.get(self.language) or next(iter(choice.label.values()), "")
+            if label:
+                coding["display"] = label
+            if self.with_scores and choice.score is not None:
+                coding["extension"] = [{"url": ORDINAL_VALUE, "valueDecimal": choice.score}]
+            return {"valueCoding": coding}
+        if fhir_type == "dateTime" and as_date(value) is not None:
+            return {"valueDateTime": value.isoformat() if isinstance(value, date) else value}
+        if fhir_type == "time" and isinstance(value, str) and _TIME.fullmatch(value.strip()):
+            text = value.strip()
+            return {"valueTime": text if text.count(":") == 2 else f"{text}:00"}
+        if fhir_type == "url" and isinstance(value, str):
+            return {"valueUri": value}
+        if fhir_type == "quantity" and as_number(value) is not None:
+            quantity: dict[str, Any] = {"value": as_number(value)}
+            if question.unit:
+                quantity["unit"] = question.unit
+            return {"valueQuantity": quantity}
+        return _answer(question, value, slug=self.slug, language=self.language)
+
+
+_TIME = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?")
 
 
 class _ResponseWriter:
@@ -439,33 +629,38 @@ class _ResponseWriter:
         ]
 
     def answer(self, question: QuestionDef, value: Any) -> dict[str, Any]:
-        kind, key = question.kind, question.key
-        if kind in Kind.WITH_CHOICES:
-            choice = next((choice for choice in question.choices if choice.value == value), None)
-            if choice is None:
-                raise ValueError(f"{value!r} is not a choice of question '{key}'")
-            coding = {
-                "system": choice.system or project_code_system(self.slug, key),
-                "code": choice.value,
-            }
-            label = choice.label.get(self.language)
-            if label:
-                coding["display"] = label
-            return {"valueCoding": coding}
-        if kind == Kind.YES_NO and isinstance(value, bool):
-            return {"valueBoolean": value}
-        number = as_number(value)
-        if kind in (Kind.INTEGER, Kind.RATING) and number is not None:
-            if number != number.to_integral_value():
-                raise ValueError(f"question '{key}' takes a whole number, not {value!r}")
-            return {"valueInteger": int(number)}
-        if kind == Kind.DECIMAL and number is not None:
-            return {"valueDecimal": number}
-        if kind == Kind.DATE and as_date(value) is not None:
-            return {"valueDate": value.isoformat() if isinstance(value, date) else value}
-        if kind in Kind.TEXTUAL and isinstance(value, str):
-            return {"valueString": value}
-        raise ValueError(f"{value!r} is not a valid answer to {kind} question '{key}'")
+        return _answer(question, value, slug=self.slug, language=self.language)
+
+
+def _answer(question: QuestionDef, value: Any, *, slug: str, language: str) -> dict[str, Any]:
+    """One answer as FHIR writes it for our kind of question."""
+    kind, key = question.kind, question.key
+    if kind in Kind.WITH_CHOICES:
+        choice = next((choice for choice in question.choices if choice.value == value), None)
+        if choice is None:
+            raise ValueError(f"{value!r} is not a choice of question '{key}'")
+        coding = {
+            "system": choice.system or project_code_system(slug, key),
+            "code": choice.value,
+        }
+        label = choice.label.get(language)
+        if label:
+            coding["display"] = label
+        return {"valueCoding": coding}
+    if kind == Kind.YES_NO and isinstance(value, bool):
+        return {"valueBoolean": value}
+    number = as_number(value)
+    if kind in (Kind.INTEGER, Kind.RATING) and number is not None:
+        if number != number.to_integral_value():
+            raise ValueError(f"question '{key}' takes a whole number, not {value!r}")
+        return {"valueInteger": int(number)}
+    if kind == Kind.DECIMAL and number is not None:
+        return {"valueDecimal": number}
+    if kind == Kind.DATE and as_date(value) is not None:
+        return {"valueDate": value.isoformat() if isinstance(value, date) else value}
+    if kind in Kind.TEXTUAL and isinstance(value, str):
+        return {"valueString": value}
+    raise ValueError(f"{value!r} is not a valid answer to {kind} question '{key}'")
 
 
 def _as_list(question: QuestionDef, value: Any) -> list[Any]:

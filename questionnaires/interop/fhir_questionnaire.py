@@ -15,6 +15,11 @@ The mapping, in short (``docs/interop.md`` has the full table):
   conditions of every item it was nested in (a disabled item disables its
   descendants);
 - linkIds are kept in ``link_id`` and turned into keys (``^[a-z][a-z0-9_]{0,63}$``).
+- SDC FHIRPath (calculatedExpression, enableWhenExpression, initialExpression,
+  variable) is kept in ``expressions``/``variables`` and evaluated on the server
+  (``engine/expressions.py``); ``questionnaire-hidden`` and a group's ``readOnly`` hold
+  for what they cover; an invalid expression, an enableWhen cycle, more than
+  ``MAX_ITEMS`` items or nothing left to ask refuse the import, naming the FHIR item.
 
 Export (``export_fhir``, ``response_to_fhir``) lives in ``fhir_export`` and is
 re-exported here.
@@ -24,11 +29,13 @@ from __future__ import annotations
 
 import re
 from collections import ChainMap
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
+from questionnaires.engine import expressions as fhirpath
 from questionnaires.engine.definition import (
     ChoiceDef,
     Condition,
@@ -42,6 +49,10 @@ from questionnaires.engine.definition import (
 from questionnaires.engine.lint import lint_structure
 
 from .fhir_common import (
+    ANSWER_EXPRESSION,
+    EXPRESSION_EXTENSIONS,
+    FHIRPATH,
+    HIDDEN,
     ITEM_CONTROL,
     ITEM_WEIGHT,
     MAX_OCCURS,
@@ -51,11 +62,14 @@ from .fhir_common import (
     TRANSLATION,
     UNIT,
     UNIT_OPTION,
+    VARIABLE,
     extension_name,
     extensions,
     our_language,
+    our_variable_name,
     own_system,
     read_translation,
+    references_to_ours,
 )
 from .fhir_enable_when import to_condition
 from .fhir_export import ExportNote, FhirExport, export_fhir, fhir_json, response_to_fhir
@@ -82,6 +96,10 @@ UNIT_LIMIT = 32
 LINK_ID_LIMIT = 255
 URL_LIMIT = 500
 SLUG_WORDS_LIMIT = 50  # a slug made from a long title stops at a word boundary before this
+VERSION_LIMIT = 100
+# More items than this (counted through every level) are refused before anything is read:
+# the largest real form we know has a few hundred, and a wizard of thousands helps no one.
+MAX_ITEMS = 2000
 
 _SIMPLE_TYPES = {
     "boolean": Kind.YES_NO,
@@ -137,19 +155,21 @@ _ITEM_FIELD_NOTES = {
     "other than it appears",
 }
 _EXTENSION_NOTES = {
-    "calculatedExpression": "calculated value (FHIRPath) not supported; nothing fills the item in",
-    "enableWhenExpression": "FHIRPath condition not supported; the item shows whenever its "
-    "enableWhen (if any) allows",
-    "variable": "FHIRPath variable not supported; ignored",
-    "initialExpression": "FHIRPath initial value not supported; the patient starts with no answer",
-    "answerExpression": "FHIRPath answer list not supported; ignored",
     "itemControl": "rendering hint (itemControl) not kept; our wizard chooses the widget",
+}
+_EXPRESSION_NOTES = {
+    "calculated": "calculated on the server (FHIRPath) at every step and at submit; the item is "
+    "read-only for the patient",
+    "enable_when": "evaluated on the server (FHIRPath) together with enableWhen",
+    "initial": "evaluated on the server (FHIRPath) from the answers already given, when the "
+    "item is first shown",
 }
 # Questionnaire fields the mapping reads; the remaining metadata is listed in one note.
 _RESOURCE_FIELDS = {
     "resourceType",
     "language",
     "url",
+    "version",
     "name",
     "title",
     "_title",
@@ -180,6 +200,7 @@ class ImportNote:
 class FhirImport:
     definition: VersionDef
     report: tuple[ImportNote, ...]
+    resource: Mapping[str, Any] | None = None  # the Questionnaire as read (kept as the source)
 
 
 def import_fhir(data: bytes, *, max_bytes: int = MAX_IMPORT_BYTES) -> FhirImport:
@@ -203,12 +224,62 @@ def import_resource(resource: Any) -> FhirImport:
     items = resource.get("item")
     if not isinstance(items, list) or not items:
         raise ImportRefused([Problem("item", "the Questionnaire has no items")])
+    _refuse_too_many_items(items)
     importer = _Importer(resource)
     definition = importer.run(items)
+    if importer.refusals:
+        raise ImportRefused(importer.refusals)
     problems = lint_structure(definition)
     if problems:
-        raise ImportRefused(problems)
-    return FhirImport(definition=definition, report=tuple(importer.notes))
+        raise ImportRefused([_in_fhir_terms(problem, definition, importer) for problem in problems])
+    return FhirImport(definition=definition, report=tuple(importer.notes), resource=resource)
+
+
+_OUR_PATH = re.compile(r"^steps\[(\d+)\](?:\.questions\[(\d+)\](?:\.children\[(\d+)\])?)?")
+
+
+def _in_fhir_terms(problem: Problem, definition: VersionDef, importer: _Importer) -> Problem:
+    """A linter problem found after the mapping, said at the FHIR item it came from."""
+    match = _OUR_PATH.match(problem.path)
+    if match is None:
+        return problem
+    step_index, question_index, child_index = (
+        int(group) if group is not None else None for group in match.groups()
+    )
+    if step_index >= len(definition.steps):
+        return problem
+    step = definition.steps[step_index]
+    link_id = step.source_link_id
+    if question_index is not None and question_index < len(step.questions):
+        question = step.questions[question_index]
+        if child_index is not None and child_index < len(question.children):
+            question = question.children[child_index]
+        link_id = question.link_id
+    where = importer.link_ids.get(link_id) if link_id else None
+    if where is None:
+        return problem
+    return Problem(where, f"{problem.message} (our {problem.path})")
+
+
+def _refuse_too_many_items(items: list[Any]) -> None:
+    """Count items through every level, stopping as soon as there are too many."""
+    count, pending = 0, [items]
+    while pending:
+        for item in pending.pop():
+            count += 1
+            if count > MAX_ITEMS:
+                raise ImportRefused(
+                    [
+                        Problem(
+                            "item",
+                            f"the Questionnaire has more than {MAX_ITEMS:,} items (counting "
+                            "nested items); larger forms are refused",
+                        )
+                    ]
+                )
+            children = item.get("item") if isinstance(item, Mapping) else None
+            if isinstance(children, list):
+                pending.append(children)
 
 
 # --- drafts: the tree read, before conditions are translated --------------------------------
@@ -238,6 +309,7 @@ class _StepDraft:
     intro: Text
     conditions: list[_Source]
     questions: list[_Draft]
+    link_id: str = ""  # the source group's, for a step made from a (non-repeating) group
 
 
 class _Keys:
@@ -274,6 +346,13 @@ class _Importer:
         self.value_sets_used: set[str] = set()
         self.link_ids: dict[str, str] = {}  # linkId → where it was first seen
         self.title: Text = {}  # the questionnaire's, also used for steps of loose items
+        self.refusals: list[Problem] = []  # what makes the file impossible to import
+        self.left_out: list[Problem] = []  # items left out, named in a refusal if nothing is left
+        self.variables: list[dict[str, str]] = []  # questionnaire-level FHIRPath variables
+        self.variable_names = _variable_names(resource)  # every variable's name, as FHIR has it
+        # readOnly and hidden of the groups being read: FHIR says they apply to descendants.
+        self.group_read_only = False
+        self.group_hidden = False
 
     def note(self, where: str, feature: str, detail: str) -> None:
         entry = (where, feature, detail)
@@ -297,7 +376,15 @@ class _Importer:
                 "the Questionnaire has no title or name; titled 'Imported questionnaire'",
             )
         self.title = title
+        self.variables.extend(self.variable_extensions(resource, "extension"))
         step_drafts = self.read_steps(items)
+        if not step_drafts:
+            self.refusals.extend(
+                self.left_out
+                or [Problem("item", "the Questionnaire has no item that can be asked")]
+            )
+            return VersionDef(slug=self.slug(), title=title)
+        self.refuse_enable_when_cycles(items)
         steps = self.resolve(step_drafts)
         for value_set_id in sorted(set(self.value_sets) - self.value_sets_used):
             self.note("contained", "contained", f"contained ValueSet '{value_set_id}' is not used")
@@ -305,6 +392,11 @@ class _Importer:
         if len(url) > URL_LIMIT:
             self.note("url", "url", f"the url is longer than {URL_LIMIT} characters; not kept")
             url = ""
+        version = resource.get("version")
+        if not isinstance(version, str) or len(version) > VERSION_LIMIT:
+            if version is not None:
+                self.note("version", "version", "the version is not a short text; not kept")
+            version = ""
         return VersionDef(
             slug=self.slug(),
             title=title,
@@ -312,6 +404,8 @@ class _Importer:
             languages=tuple(self.languages),
             steps=steps,
             source_url=url,
+            source_version=version,
+            variables=tuple(self.variables),
         )
 
     def resource_language(self) -> str:
@@ -350,6 +444,12 @@ class _Importer:
         metadata = sorted(name for name in resource if name not in _RESOURCE_FIELDS)
         if metadata:
             self.note("", "metadata", "Questionnaire metadata not kept: " + ", ".join(metadata))
+        if isinstance(resource.get("name"), str):
+            self.note(
+                "name",
+                "name",
+                "the name is used to make the slug; export writes a name made from our slug",
+            )
         if resource.get("copyright"):
             self.note(
                 "copyright",
@@ -358,6 +458,8 @@ class _Importer:
                 f"publishing: {str(resource['copyright'])[:200]}",
             )
         for extension in extensions(resource):
+            if extension["url"] == VARIABLE:
+                continue  # read by run()
             name = extension_name(extension["url"])
             self.note("extension", name, f"Questionnaire extension {name} not supported; ignored")
         if resource.get("modifierExtension"):
@@ -452,7 +554,9 @@ class _Importer:
         return [step for step in steps if step.questions]
 
     def group_step(self, item: Mapping[str, Any], where: str, *, number: int) -> _StepDraft | None:
-        key = self.keys.make(item.get("linkId"), prefix="step")
+        # A repeating group's own question takes the key made from its linkId first, so that
+        # our export (a step group around that question) reads back with the same keys.
+        key = "" if _repeats(item) else self.keys.make(item.get("linkId"), prefix="step")
         title = self.clip(self.text_of(item, "text", where), TITLE_LIMIT, where, "title")
         if not title:
             title = {self.language: _FALLBACK_STEP_TITLE[self.language].format(number=number)}
@@ -462,17 +566,23 @@ class _Importer:
         if _repeats(item):
             # A step cannot repeat: the group becomes a repeat group question on a step of its own.
             questions = self.read_item(item, where, inherited=[], row=None)
+            key = self.keys.make(item.get("linkId"), prefix="step")
             conditions: list[_Source] = []
         else:
             self.report_item_fields(item, where)
-            self.item_extensions(item, where, kind=Kind.DISPLAY)
+            self.group_extensions(item, where)
             self.remember_link_id(item, where)
             if item.get("required") is True:
                 self.note(where, "required", "'required' on a group is not kept")
             conditions = self.own_conditions(item, where)
-            questions = self.read_children(item, where, inherited=[], row=None, skip_help=True)
+            with self.group_flags(item, where):
+                questions = self.read_children(item, where, inherited=[], row=None, skip_help=True)
         if not questions:
             self.note(where, "item", "the group has no items; left out")
+            if not _repeats(item):  # a repeating group said why itself
+                self.left_out.append(
+                    Problem(where, "the group (FHIR item.item) has no item that can be asked")
+                )
             return None
         return _StepDraft(
             key=key,
@@ -480,7 +590,14 @@ class _Importer:
             intro={} if _repeats(item) else self.help_text(item, where),
             conditions=conditions,
             questions=questions,
+            link_id=self.step_link_id(item, where, key),
         )
+
+    def step_link_id(self, item: Mapping[str, Any], where: str, key: str) -> str:
+        """The group's linkId when the step key does not already say it (our export writes
+        a step's linkId as its key, so only a different one needs keeping)."""
+        link_id = "" if _repeats(item) else self.link_id(item, where)
+        return "" if link_id == key else link_id
 
     def read_children(
         self,
@@ -557,6 +674,9 @@ class _Importer:
         help_text = self.help_text(item, where)
         if _repeats(item) and row is None:
             limits = self.item_extensions(item, where, kind=Kind.REPEAT_GROUP)
+            self.group_variables(limits, where)
+            if not text:
+                text = self.fallback_text(item, where, "repeating group")
             group = _Draft(
                 question=QuestionDef(
                     key=self.keys.make(item.get("linkId"), prefix="group"),
@@ -564,21 +684,29 @@ class _Importer:
                     text=text,
                     help=help_text,
                     required=item.get("required") is True,
+                    read_only=self.group_read_only or item.get("readOnly") is True,
                     max_rows=limits.get("max_rows"),
                     link_id=self.link_id(item, where),
+                    hidden=self.group_hidden or limits.get("hidden", False),
                 ),
                 conditions=conditions,
             )
-            if not text:
-                self.note(where, "text", "the repeating group has no text")
-            group.children = self.read_children(
-                item, where, inherited=[], row=group, skip_help=True
-            )
+            with self.group_flags(item, where):
+                group.children = self.read_children(
+                    item, where, inherited=[], row=group, skip_help=True
+                )
             if not group.children:
                 self.note(where, "item", "the repeating group has no questions; left out")
+                self.left_out.append(
+                    Problem(
+                        where,
+                        "the repeating group (FHIR item with repeats true) has no question "
+                        "inside it (item.item), so nothing can be asked",
+                    )
+                )
                 return []
             return [group]
-        self.item_extensions(item, where, kind=Kind.DISPLAY)
+        self.group_extensions(item, where)
         if _repeats(item):
             self.note(
                 where,
@@ -598,6 +726,12 @@ class _Importer:
             )
         elif text:
             # Flattened into the step: a display question keeps the heading.
+            self.note(
+                where,
+                "group",
+                "a group inside a group is flattened into its step: its text is a heading "
+                "(display item) and its items follow it; responses keep the group",
+            )
             drafts.append(
                 _Draft(
                     question=QuestionDef(
@@ -610,9 +744,72 @@ class _Importer:
                     conditions=conditions,
                 )
             )
-        return drafts + self.read_children(
-            item, where, inherited=conditions, row=row, skip_help=True
+        if not text and row is None:
+            self.note(
+                where,
+                "group",
+                "a group without text inside a group is flattened into its step; "
+                "responses keep the group",
+            )
+        with self.group_flags(item, where):
+            return drafts + self.read_children(
+                item, where, inherited=conditions, row=row, skip_help=True
+            )
+
+    @contextmanager
+    def group_flags(self, item: Mapping[str, Any], where: str) -> Iterator[None]:
+        """readOnly and hidden on a group hold for everything inside it (FHIR que-9 text)."""
+        if item.get("readOnly") is True:
+            self.note(
+                where,
+                "readOnly",
+                "readOnly on a group is kept on every item inside it (exported there)",
+            )
+        saved = (self.group_read_only, self.group_hidden)
+        self.group_read_only = saved[0] or item.get("readOnly") is True
+        self.group_hidden = saved[1] or any(
+            extension["url"] == HIDDEN and extension.get("valueBoolean") is True
+            for extension in extensions(item)
         )
+        try:
+            yield
+        finally:
+            self.group_read_only, self.group_hidden = saved
+
+    def group_extensions(self, item: Mapping[str, Any], where: str) -> None:
+        found = self.item_extensions(item, where, kind=Kind.DISPLAY)
+        self.group_variables(found, where)
+        for name in found.get("expressions", {}):
+            self.note(
+                where,
+                name,
+                f"a {name} expression on a group is not supported; ignored",
+            )
+
+    def group_variables(self, found: Mapping[str, Any], where: str) -> None:
+        if found.get("variables"):
+            self.variables.extend(found["variables"])
+            self.note(
+                where,
+                "variable",
+                "the group's FHIRPath variables are evaluated for the whole questionnaire "
+                "(names are expected to be unique)",
+            )
+
+    def fallback_text(self, item: Mapping[str, Any], where: str, what: str) -> dict[str, str]:
+        """FHIR makes text optional: the first code's display, else the linkId, is shown."""
+        codes = item.get("code")
+        for coding in codes if isinstance(codes, list) else []:
+            display = coding.get("display") if isinstance(coding, Mapping) else None
+            if isinstance(display, str) and display.strip():
+                self.note(
+                    where, "text", f"the {what} has no text; labelled with its code's display"
+                )
+                return {self.language: display.strip()[:LABEL_LIMIT]}
+        link_id = item.get("linkId")
+        label = link_id if isinstance(link_id, str) and link_id.strip() else what
+        self.note(where, "text", f"the {what} has no text; labelled with its linkId '{label}'")
+        return {self.language: label[:LABEL_LIMIT]}
 
     def own_conditions(self, item: Mapping[str, Any], where: str) -> list[_Source]:
         enable_when = item.get("enableWhen")
@@ -667,9 +864,19 @@ class _Importer:
         prefix = item.get("prefix")
         if isinstance(prefix, str) and prefix.strip() and self.language in text:
             text[self.language] = f"{prefix.strip()} {text[self.language]}"
+            self.note(where, "prefix", "the prefix is joined to the front of the text")
         if not text:
-            self.note(where, "text", "the item has no text")
+            text = self.fallback_text(item, where, "item")
         limits = self.item_extensions(item, where, kind=kind, fhir_type=fhir_type)
+        expressions = dict(limits.get("expressions", {}))
+        if limits.get("variables"):
+            expressions["variables"] = limits["variables"]
+        if kind == Kind.DISPLAY and set(expressions) & {"calculated", "initial"}:
+            self.note(where, "calculatedExpression", "a display item has no value; ignored")
+            expressions.pop("calculated", None)
+            expressions.pop("initial", None)
+        if "calculated" in expressions:
+            self.note(where, "calculatedExpression", _EXPRESSION_NOTES["calculated"])
         if _repeats(item) and kind not in (Kind.MULTIPLE_CHOICE,):
             self.note(
                 where,
@@ -696,14 +903,19 @@ class _Importer:
             kind=kind,
             text=text,
             help=self.help_text(item, where),
-            required=required,
-            read_only=item.get("readOnly") is True,
+            required=required and "calculated" not in expressions,
+            read_only=(
+                item.get("readOnly") is True or self.group_read_only or "calculated" in expressions
+            )
+            and kind != Kind.DISPLAY,
             min_value=limits.get("min_value"),
             max_value=limits.get("max_value"),
             unit=limits.get("unit", ""),
             max_length=max_length,
             choices=choices,
             link_id=self.link_id(item, where),
+            hidden=self.group_hidden or limits.get("hidden", False),
+            expressions=expressions,
         )
 
     def kind_and_choices(
@@ -774,6 +986,8 @@ class _Importer:
                 "offline; imported as short text (the patient types the answer)",
             )
             return ()
+        if any(extension["url"] == ANSWER_EXPRESSION for extension in extensions(item)):
+            return self.answer_expression(item, where)
         self.note(
             where, "answerOption", "a choice item without answer options; imported as short text"
         )
@@ -790,17 +1004,30 @@ class _Importer:
                 return ()
             for concept in include.get("concept", []) or []:
                 if isinstance(concept, Mapping):
-                    codes.append(
-                        (include.get("system"), concept.get("code"), concept.get("display"))
-                    )
+                    codes.append((include.get("system"), concept))
         expansion = value_set.get("expansion")
         for entry in expansion.get("contains", []) if isinstance(expansion, Mapping) else []:
             if isinstance(entry, Mapping):
-                codes.append((entry.get("system"), entry.get("code"), entry.get("display")))
+                codes.append((entry.get("system"), entry))
+        # A concept's scores (ordinalValue / itemWeight) travel with its coding.
         options = [
-            {"valueCoding": {"system": system, "code": code, "display": display}}
-            for system, code, display in codes
+            {
+                "valueCoding": {
+                    "system": system,
+                    "code": concept.get("code"),
+                    "display": concept.get("display"),
+                    **({"_display": concept["_display"]} if "_display" in concept else {}),
+                    **({"extension": concept["extension"]} if "extension" in concept else {}),
+                }
+            }
+            for system, concept in codes
         ]
+        if options:
+            self.note(
+                where,
+                "answerValueSet",
+                "options read from the contained ValueSet (scores kept); exported as answerOption",
+            )
         return self.options(options, where) if options else ()
 
     def options(self, options: Sequence[Any], where: str) -> tuple[ChoiceDef, ...]:
@@ -939,6 +1166,21 @@ class _Importer:
                 if isinstance(rows, int) and not isinstance(rows, bool) and rows > 0:
                     found["max_rows"] = rows
                     continue
+            elif url == HIDDEN and isinstance(extension.get("valueBoolean"), bool):
+                found["hidden"] = extension["valueBoolean"]
+                continue
+            elif url == ANSWER_EXPRESSION:
+                continue  # kind_and_choices reads it
+            elif url == VARIABLE:
+                continue  # variable_extensions reads them, below
+            elif url in EXPRESSION_EXTENSIONS.values():
+                our_name = next(k for k, v in EXPRESSION_EXTENSIONS.items() if v == url)
+                text = self.expression_text(extension, where, name)
+                if text is not None:
+                    found.setdefault("expressions", {})[our_name] = text
+                    if our_name != "calculated":
+                        self.note(where, name, _EXPRESSION_NOTES[our_name])
+                continue
             detail = _EXTENSION_NOTES.get(name, f"extension {name} not supported; ignored")
             self.note(where, name, detail)
         if fhir_type == "quantity":
@@ -947,13 +1189,150 @@ class _Importer:
             others = [option for option in unit_options if option != unit]
             detail = f"the unit is fixed to '{unit}'" if unit else "no unit is given"
             if others:
-                detail += f"; other units ({', '.join(others)}) cannot be chosen"
+                detail += f"; other units (unitOption {', '.join(others)}) cannot be chosen"
             self.note(where, "quantity", f"quantity imported as a decimal number: {detail}")
+        variables = self.variable_extensions(item, where)
+        if variables:
+            found["variables"] = variables
         unit = found.get("unit", "")
         if len(unit) > UNIT_LIMIT:
             self.note(where, "unit", f"the unit is longer than {UNIT_LIMIT} characters; cut")
             found["unit"] = unit[:UNIT_LIMIT]
         return found
+
+    # --- FHIRPath ---------------------------------------------------------------------------
+
+    def expression_text(self, extension: Mapping[str, Any], where: str, name: str) -> str | None:
+        """The FHIRPath of an Expression-valued extension; None (reported) if unusable."""
+        value = extension.get("valueExpression")
+        if not isinstance(value, Mapping):
+            self.note(where, name, f"{name} has no valueExpression; ignored")
+            return None
+        language, text = value.get("language"), value.get("expression")
+        if language != FHIRPATH:
+            self.note(
+                where,
+                name,
+                f"{name} in {language!r} (not FHIRPath) needs a FHIR or terminology server; "
+                "ignored",
+            )
+            return None
+        if isinstance(text, str):
+            text = references_to_ours(text, self.variable_names)
+        problem = fhirpath.check(text)
+        if problem:
+            self.refusals.append(Problem(where, f"{name} (FHIRPath): {problem}"))
+            return None
+        return text
+
+    def variable_extensions(self, element: Mapping[str, Any], where: str) -> list[dict[str, str]]:
+        found = []
+        for extension in extensions(element):
+            if extension["url"] != VARIABLE:
+                continue
+            value = extension.get("valueExpression")
+            variable_name = value.get("name") if isinstance(value, Mapping) else None
+            if isinstance(variable_name, str):
+                variable_name = our_variable_name(variable_name)
+            if not isinstance(variable_name, str) or not _VARIABLE_NAME.match(variable_name):
+                self.note(
+                    where, "variable", f"variable name {variable_name!r} is not usable; ignored"
+                )
+                continue
+            text = self.expression_text(extension, where, "variable")
+            if text is not None:
+                found.append({"name": variable_name, "expression": text})
+        return found
+
+    def answer_expression(self, item: Mapping[str, Any], where: str) -> tuple[ChoiceDef, ...]:
+        """Options from an answerExpression that needs no answers and no server."""
+        for extension in extensions(item):
+            if extension["url"] != ANSWER_EXPRESSION:
+                continue
+            text = self.expression_text(extension, where, "answerExpression")
+            if text is None:
+                return ()
+            try:
+                values = fhirpath.evaluate(
+                    text,
+                    {"resourceType": "QuestionnaireResponse"},
+                    {"questionnaire": self.resource},
+                )
+            except fhirpath.ExpressionError as error:
+                self.note(where, "answerExpression", f"answerExpression failed ({error}); ignored")
+                return ()
+            options = [
+                {"valueCoding": value}
+                for value in values
+                if isinstance(value, Mapping) and isinstance(value.get("code"), str)
+            ]
+            if options and len(options) == len(values):
+                self.note(
+                    where,
+                    "answerExpression",
+                    "answerExpression evaluated once at import: its options are fixed",
+                )
+                return self.options(options, where)
+            self.note(
+                where,
+                "answerExpression",
+                "answerExpression gives no fixed list of codings without the patient's answers "
+                "or a server; ignored",
+            )
+        return ()
+
+    def refuse_enable_when_cycles(self, items: list[Any]) -> None:
+        """An item enabled by an item that (through others) it enables itself is refused:
+        no order of asking can satisfy it."""
+        edges: dict[str, list[str]] = {}
+        where_of: dict[str, str] = {}
+        pending = [(item, f"item[{index}]") for index, item in enumerate(items)]
+        while pending:
+            item, path = pending.pop()
+            if not isinstance(item, Mapping):
+                continue
+            link_id = item.get("linkId")
+            children = item.get("item")
+            for index, child in enumerate(children if isinstance(children, list) else []):
+                pending.append((child, f"{path}.item[{index}]"))
+            if not isinstance(link_id, str):
+                continue
+            where_of.setdefault(link_id, _where(path, item))
+            for criterion in (
+                item.get("enableWhen") or () if isinstance(item.get("enableWhen"), list) else ()
+            ):
+                target = criterion.get("question") if isinstance(criterion, Mapping) else None
+                if isinstance(target, str):
+                    edges.setdefault(link_id, []).append(target)
+        state: dict[str, int] = {}  # 1: on the current path, 2: done
+        for start in sorted(edges):
+            if state.get(start):
+                continue
+            stack = [(start, iter(edges.get(start, ())))]
+            trail = [start]
+            state[start] = 1
+            while stack:
+                node, targets = stack[-1]
+                target = next(targets, None)
+                if target is None:
+                    state[node] = 2
+                    stack.pop()
+                    trail.pop()
+                elif state.get(target) == 1:
+                    cycle = trail[trail.index(target) :] + [target]
+                    self.refusals.append(
+                        Problem(
+                            where_of.get(target, ""),
+                            "enableWhen conditions form a cycle ("
+                            + " → ".join(cycle)
+                            + "): each item waits for another; no order of asking works",
+                        )
+                    )
+                    return
+                elif not state.get(target):
+                    state[target] = 1
+                    trail.append(target)
+                    stack.append((target, iter(edges.get(target, ()))))
 
     # --- conditions -------------------------------------------------------------------------
 
@@ -986,6 +1365,7 @@ class _Importer:
                     intro=draft.intro,
                     show_if=show_if,
                     questions=tuple(questions),
+                    source_link_id=draft.link_id,
                 )
             )
         return tuple(steps)
@@ -1021,6 +1401,26 @@ class _Importer:
         if not parts:
             return None
         return parts[0] if len(parts) == 1 else {"all": parts}
+
+
+_VARIABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+
+
+def _variable_names(resource: Mapping[str, Any]) -> set[str]:
+    """The names of every variable extension in the resource, at any level."""
+    names: set[str] = set()
+    pending: list[Any] = [resource]
+    while pending:
+        element = pending.pop()
+        for extension in extensions(element):
+            value = extension.get("valueExpression")
+            name = value.get("name") if isinstance(value, Mapping) else None
+            if extension["url"] == VARIABLE and isinstance(name, str):
+                names.add(name)
+        children = element.get("item") if isinstance(element, Mapping) else None
+        if isinstance(children, list):
+            pending.extend(children)
+    return names
 
 
 def _joined(texts: Sequence[Text]) -> dict[str, str]:

@@ -27,6 +27,7 @@ from jsonschema.exceptions import ValidationError, best_match
 
 from questionnaires.engine.conditions import LEAF_FIELDS
 from questionnaires.engine.definition import (
+    EXPRESSION_NAMES,
     BandDef,
     ChoiceDef,
     InstrumentDef,
@@ -83,7 +84,7 @@ def _validator_for(kinds: tuple[str, ...]) -> jsonschema.Draft202012Validator:
 
 def dump(definition: VersionDef) -> dict[str, Any]:
     """The definition as a JSON-ready dict (numbers stay ``Decimal``; see ``dumps``)."""
-    return {
+    document = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "slug": definition.slug,
@@ -93,9 +94,31 @@ def dump(definition: VersionDef) -> dict[str, Any]:
         "languages": list(definition.languages),
         "estimated_minutes": definition.estimated_minutes,
         "source_url": definition.source_url,
+        "source_version": definition.source_version,
+        "variables": [_variable(variable) for variable in definition.variables],
         "instruments": [_instrument(instrument) for instrument in definition.instruments],
         "steps": [_step(step) for step in definition.steps],
         "scales": [_scale(scale) for scale in definition.scales],
+    }
+    return _without_unset_fhir_keys(document)
+
+
+# Keys added for FHIR fidelity are written only when set, so that every file (and every
+# definition hash) made before them stays byte for byte the same.
+FHIR_ONLY_KEYS = {
+    "source_version": "",
+    "variables": [],
+    "source_link_id": "",
+    "hidden": False,
+    "expressions": {},
+}
+
+
+def _without_unset_fhir_keys(document: dict[str, Any]) -> dict[str, Any]:
+    return {
+        name: value
+        for name, value in document.items()
+        if not (name in FHIR_ONLY_KEYS and value == FHIR_ONLY_KEYS[name])
     }
 
 
@@ -121,35 +144,55 @@ def _instrument(instrument: InstrumentDef) -> dict[str, Any]:
 
 
 def _step(step: StepDef) -> dict[str, Any]:
-    return {
-        "key": step.key,
-        "title": _text(step.title),
-        "intro": _text(step.intro),
-        "show_if": _condition(step.show_if),
-        "questions": [_question(question) for question in step.questions],
-    }
+    return _without_unset_fhir_keys(
+        {
+            "key": step.key,
+            "title": _text(step.title),
+            "intro": _text(step.intro),
+            "show_if": _condition(step.show_if),
+            "questions": [_question(question) for question in step.questions],
+            "source_link_id": step.source_link_id,
+        }
+    )
 
 
 def _question(question: QuestionDef) -> dict[str, Any]:
-    return {
-        "key": question.key,
-        "kind": question.kind,
-        "text": _text(question.text),
-        "help": _text(question.help),
-        "required": question.required,
-        "read_only": question.read_only,
-        "min_value": question.min_value,
-        "max_value": question.max_value,
-        "unit": question.unit,
-        "max_length": question.max_length,
-        "max_rows": question.max_rows,
-        "show_if": _condition(question.show_if),
-        "choices": [_choice(choice) for choice in question.choices],
-        "children": [_question(child) for child in question.children],
-        "instrument": question.instrument,
-        "criterion": question.criterion,
-        "link_id": question.link_id,
+    return _without_unset_fhir_keys(
+        {
+            "key": question.key,
+            "kind": question.kind,
+            "text": _text(question.text),
+            "help": _text(question.help),
+            "required": question.required,
+            "read_only": question.read_only,
+            "min_value": question.min_value,
+            "max_value": question.max_value,
+            "unit": question.unit,
+            "max_length": question.max_length,
+            "max_rows": question.max_rows,
+            "show_if": _condition(question.show_if),
+            "choices": [_choice(choice) for choice in question.choices],
+            "children": [_question(child) for child in question.children],
+            "instrument": question.instrument,
+            "criterion": question.criterion,
+            "link_id": question.link_id,
+            "hidden": question.hidden,
+            "expressions": _expressions(question.expressions),
+        }
+    )
+
+
+def _variable(variable: Mapping[str, str]) -> dict[str, str]:
+    return {"name": variable["name"], "expression": variable["expression"]}
+
+
+def _expressions(expressions: Mapping[str, Any]) -> dict[str, Any]:
+    written: dict[str, Any] = {
+        name: expressions[name] for name in EXPRESSION_NAMES if name in expressions
     }
+    if expressions.get("variables"):
+        written["variables"] = [_variable(variable) for variable in expressions["variables"]]
+    return written
 
 
 def _choice(choice: ChoiceDef) -> dict[str, Any]:
@@ -283,6 +326,8 @@ def _version(document: Mapping[str, Any]) -> VersionDef:
             _read_instrument(instrument) for instrument in document.get("instruments", ())
         ),
         source_url=document.get("source_url", defaults.source_url),
+        source_version=document.get("source_version", defaults.source_version),
+        variables=tuple(_variable(variable) for variable in document.get("variables", ())),
     )
 
 
@@ -306,6 +351,7 @@ def _read_step(raw: Mapping[str, Any]) -> StepDef:
         intro=dict(raw.get("intro", {})),
         show_if=raw.get("show_if"),
         questions=tuple(_read_question(question) for question in raw.get("questions", ())),
+        source_link_id=raw.get("source_link_id", ""),
     )
 
 
@@ -329,6 +375,8 @@ def _read_question(raw: Mapping[str, Any]) -> QuestionDef:
         instrument=raw.get("instrument", defaults.instrument),
         criterion=raw.get("criterion", defaults.criterion),
         link_id=raw.get("link_id", defaults.link_id),
+        hidden=raw.get("hidden", defaults.hidden),
+        expressions=_expressions(raw.get("expressions", {})),
     )
 
 

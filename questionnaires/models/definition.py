@@ -168,6 +168,12 @@ class QuestionnaireVersion(models.Model):
     )
     languages = models.JSONField(_("languages"), default=list, blank=True)
     source_url = models.URLField(_("source URL (FHIR canonical)"), blank=True, max_length=500)
+    source_version = models.CharField(_("source version (FHIR)"), max_length=100, blank=True)
+    # Questionnaire-level FHIRPath variables of an imported FHIR Questionnaire.
+    variables = models.JSONField(_("FHIRPath variables"), default=list, blank=True)
+    # The FHIR Questionnaire this version was imported from, as read: its item hierarchy
+    # is what QuestionnaireResponses are written in and FHIRPath expressions address.
+    fhir_source = models.JSONField(_("FHIR source"), null=True, blank=True, editable=False)
     cloned_from = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="clones"
     )
@@ -263,6 +269,9 @@ class Step(VersionLockedModel):
     title = models.CharField(_("title"), max_length=200)
     intro = models.TextField(_("introduction"), blank=True)
     show_if = models.JSONField(_("show if"), null=True, blank=True)
+    source_link_id = models.CharField(
+        _("FHIR linkId of the source group"), max_length=255, blank=True
+    )
 
     objects = VersionLockedQuerySet.as_manager()
 
@@ -317,6 +326,8 @@ class Question(VersionLockedModel):
     )
     criterion = models.CharField(_("weighing criterion"), max_length=64, blank=True)
     link_id = models.CharField(_("FHIR linkId"), max_length=255, blank=True)
+    hidden = models.BooleanField(_("hidden from the patient"), default=False)
+    expressions = models.JSONField(_("FHIRPath expressions"), default=dict, blank=True)
 
     objects = QuestionQuerySet.as_manager()
 

@@ -85,6 +85,8 @@ def definition_for_version(version: QuestionnaireVersion) -> spec.VersionDef:
             instrument=question.instrument.key if question.instrument else "",
             criterion=question.criterion,
             link_id=question.link_id,
+            hidden=question.hidden,
+            expressions=question.expressions or {},
         )
 
     step_defs = []
@@ -100,6 +102,7 @@ def definition_for_version(version: QuestionnaireVersion) -> spec.VersionDef:
                 title=text_of(step, "title"),
                 intro=text_of(step, "intro"),
                 show_if=step.show_if,
+                source_link_id=step.source_link_id,
                 questions=tuple(
                     question_def(question, children_of.get(question.pk, []))
                     for question in questions
@@ -157,6 +160,8 @@ def definition_for_version(version: QuestionnaireVersion) -> spec.VersionDef:
             for instrument in sorted(instruments.values(), key=lambda i: i.key)
         ),
         source_url=version.source_url,
+        source_version=version.source_version,
+        variables=tuple(version.variables or ()),
     )
 
 

@@ -43,8 +43,13 @@ def version_create_from_definition(
     actor=None,
     cloned_from: QuestionnaireVersion | None = None,
     audit_action: AuditAction | None = AuditAction.VERSION_IMPORTED,
+    fhir_source: dict | None = None,
 ) -> QuestionnaireVersion:
-    """Write ``definition`` as the next draft version of its questionnaire (created if new)."""
+    """Write ``definition`` as the next draft version of its questionnaire (created if new).
+
+    ``fhir_source`` is the FHIR Questionnaire the definition was imported from; a clone
+    keeps its original's.
+    """
     problems = lint_structure(definition)
     if problems:
         raise ServiceRefused(problems)
@@ -69,6 +74,11 @@ def version_create_from_definition(
         estimated_minutes=definition.estimated_minutes,
         languages=list(definition.languages),
         source_url=definition.source_url,
+        source_version=definition.source_version,
+        variables=[dict(variable) for variable in definition.variables],
+        fhir_source=fhir_source
+        if fhir_source is not None
+        else (cloned_from.fhir_source if cloned_from is not None else None),
         cloned_from=cloned_from,
         **text_columns("title", definition.title),
         **text_columns("description", definition.description),
@@ -119,6 +129,7 @@ def _write_steps(version, definition: spec.VersionDef, instruments: dict[str, In
             key=step_def.key,
             order=step_order,
             show_if=step_def.show_if,
+            source_link_id=step_def.source_link_id,
             **text_columns("title", step_def.title),
             **text_columns("intro", step_def.intro),
         )
@@ -147,6 +158,8 @@ def _write_question(step, question_def, order, parent, instruments) -> Question:
         instrument=instruments.get(question_def.instrument) if question_def.instrument else None,
         criterion=question_def.criterion,
         link_id=question_def.link_id,
+        hidden=question_def.hidden,
+        expressions=dict(question_def.expressions),
         **text_columns("text", question_def.text),
         **text_columns("help", question_def.help),
     )

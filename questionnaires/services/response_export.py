@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
-
 from questionnaires.answers import answers_from_json, answers_to_json
+from questionnaires.engine.expressions import has_expressions
 from questionnaires.engine.visibility import prune_hidden
 from questionnaires.interop.fhir_common import fhir_language
 from questionnaires.interop.fhir_export import fhir_json, response_to_fhir
@@ -19,6 +18,7 @@ from questionnaires.models import AuditAction, Response
 from questionnaires.selectors.definitions import version_definition
 from questionnaires.services.audit import audit_record
 from questionnaires.services.errors import ServiceRefused
+from questionnaires.walk import expression_answers
 
 SDM_RESPONSE_FORMAT = "sdm-response"
 SDM_RESPONSE_FORMAT_VERSION = 1
@@ -49,7 +49,10 @@ def response_export(*, response: Response, fmt: str, actor=None) -> str:
 def counted_answers(response: Response):
     """(definition, engine answers that count) of ``response``."""
     definition = version_definition(response.version)
-    return definition, prune_hidden(definition, answers_from_json(definition, response.answers))
+    answers = answers_from_json(definition, response.answers)
+    if has_expressions(definition) and not response.is_submitted:
+        answers, _ = expression_answers(definition, answers, response)  # submit stored them
+    return definition, prune_hidden(definition, answers)
 
 
 def sdm_response_document(response: Response) -> dict[str, Any]:
@@ -68,12 +71,10 @@ def sdm_response_document(response: Response) -> dict[str, Any]:
 
 def questionnaire_canonical(response: Response) -> str:
     """``url|version`` of the questionnaire answered: the FHIR source URL when imported."""
+    from questionnaires.services.interop import questionnaire_canonical_base
+
     version = response.version
-    definition = version_definition(version)
-    base = definition.source_url or (
-        f"{settings.SDM_BASE_URL.rstrip('/')}/fhir/Questionnaire/{version.questionnaire.slug}"
-    )
-    return f"{base}|{version.number}"
+    return f"{questionnaire_canonical_base(version)}|{version.number}"
 
 
 def fhir_questionnaire_response(response: Response) -> dict[str, Any]:
@@ -85,6 +86,7 @@ def fhir_questionnaire_response(response: Response) -> dict[str, Any]:
         authored=response.submitted_at or response.updated_at,
         questionnaire_url=questionnaire_canonical(response),
         language=response.language,
+        source=response.version.fhir_source,
     )
     resource = {
         "resourceType": resource.pop("resourceType"),

@@ -207,7 +207,11 @@ def choice_values(question: dict) -> list[str]:
 
 
 def field_names(cls: type) -> set[str]:
-    return {field.name for field in dataclasses.fields(cls)}
+    """The keys our format writes: every field, but the FHIR-only ones only when set
+    (sdm_json.FHIR_ONLY_KEYS), which our own content never sets."""
+    from questionnaires.interop.sdm_json import FHIR_ONLY_KEYS
+
+    return {field.name for field in dataclasses.fields(cls)} - set(FHIR_ONLY_KEYS)
 
 
 # --- shape ------------------------------------------------------------------------------------

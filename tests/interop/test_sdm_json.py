@@ -119,7 +119,29 @@ def test_text_is_written_as_utf8_with_chinese_unescaped_and_a_final_newline():
 
 def test_the_dump_writes_every_field_of_every_dataclass():
     """A field added to definition.py must be added to the format too (and to the schema)."""
-    definition = sample_definition()
+    definition = dataclasses.replace(
+        sample_definition(),
+        source_version="2.1",
+        variables=({"name": "a", "expression": "1"},),
+    )
+    definition = dataclasses.replace(
+        definition,
+        steps=(
+            dataclasses.replace(
+                definition.steps[0],
+                source_link_id="group-1",
+                questions=(
+                    dataclasses.replace(
+                        definition.steps[0].questions[0],
+                        hidden=True,
+                        expressions={"calculated": "%a + 1"},
+                    ),
+                    *definition.steps[0].questions[1:],
+                ),
+            ),
+            *definition.steps[1:],
+        ),
+    )
     document = sdm_json.dump(definition)
     names = lambda cls: [field.name for field in dataclasses.fields(cls)]  # noqa: E731
     assert set(document) - {"format", "format_version"} == set(names(VersionDef))

@@ -5,7 +5,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand
 
 from questionnaires.management.commands._helpers import VersionOptionMixin, version_for
-from questionnaires.services.interop import version_export
+from questionnaires.services.interop import version_export, version_export_notes
 
 
 class Command(VersionOptionMixin, BaseCommand):
@@ -20,6 +20,10 @@ class Command(VersionOptionMixin, BaseCommand):
     def handle(self, *args, slug: str, number: int | None, format: str, out: str | None, **options):
         version = version_for(slug, number)
         _, text = version_export(version=version, fmt=format)
+        if format == "fhir":
+            # What FHIR cannot carry is said on standard error, never dropped silently.
+            for note in version_export_notes(version=version):
+                self.stderr.write(f"not exported exactly: {note}")
         if out:
             Path(out).write_text(text, encoding="utf-8")
             self.stderr.write(f"wrote {out}")

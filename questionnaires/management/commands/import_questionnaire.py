@@ -19,8 +19,17 @@ class Command(BaseCommand):
         parser.add_argument("path", help="the file to import")
         parser.add_argument("--format", choices=["sdm", "fhir"], default=None)
         parser.add_argument("--publish", action="store_true", help="publish it after the linter")
+        parser.add_argument(
+            "--into",
+            default=None,
+            metavar="SLUG",
+            help="import as a new version of this questionnaire (default: the questionnaire "
+            "imported from the same FHIR url, else a new one)",
+        )
 
-    def handle(self, *args, path: str, format: str | None, publish: bool, **options):
+    def handle(
+        self, *args, path: str, format: str | None, publish: bool, into: str | None, **options
+    ):
         file = Path(path)
         if not file.is_file():
             raise CommandError(f"{path}: no such file.")
@@ -34,7 +43,7 @@ class Command(BaseCommand):
         data = file.read_bytes()
         fmt = format or _guess_format(data)
         try:
-            outcome = questionnaire_import(data=data, fmt=fmt, publish=publish)
+            outcome = questionnaire_import(data=data, fmt=fmt, publish=publish, into=into)
         except ServiceRefused as refused:
             for message in refused.messages:
                 self.stderr.write(f"{path}: {message}")
