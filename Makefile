@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test lint format install serve demo bench clean messages
+.PHONY: run test lint format install serve demo bench load clean messages
 
 $(STAMP):
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,19 @@ messages: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_weighing.py
 	$(BIN)/python benchmarks/bench_summary.py
+
+# The load test (docs/performance.md): gunicorn with the production settings on the local
+# PostgreSQL (database $(LOAD_DB), dropped and re-created) and Redis; N simulated patients,
+# one loopback address each and then all from one; LOAD_SERVERS=2 adds a second gunicorn
+# and two db_worker processes. Writes var/load.json.
+LOAD_N ?= 50
+LOAD_SERVERS ?= 1
+LOAD_DB ?= sdm_load
+LOAD_REDIS ?= redis://127.0.0.1:6379/4
+LOAD_ARGS ?=
+load: $(STAMP)
+	$(BIN)/python benchmarks/load.py --patients $(LOAD_N) --servers $(LOAD_SERVERS) \
+		--database $(LOAD_DB) --redis-url $(LOAD_REDIS) $(LOAD_ARGS)
 
 clean:
 	rm -rf $(VENV) var/staticfiles
