@@ -51,9 +51,20 @@ messages: $(STAMP)
 	$(BIN)/python manage.py makemessages -l zh_Hans --ignore=.venv --ignore=var
 	$(BIN)/python manage.py compilemessages --ignore=.venv
 
+# Benchmarks (docs/performance.md): ratios to floors measured in the same run, written to
+# var/bench.json with one line per aim. BENCH_DATABASE_URL=postgres://.../sdm_bench runs them
+# on PostgreSQL (that database is dropped and re-created); BENCH_LARGE=1 seeds the dashboard
+# to 100,000 rows (slow).
+BENCH_DATABASE_URL ?=
+BENCH_LARGE ?=
+BENCH_DB_ARG := $(if $(BENCH_DATABASE_URL),--database-url $(BENCH_DATABASE_URL))
 bench: $(STAMP)
+	rm -rf var/bench-parts
 	$(BIN)/python benchmarks/bench_weighing.py
-	$(BIN)/python benchmarks/bench_summary.py
+	$(BIN)/python benchmarks/bench_summary.py $(BENCH_DB_ARG)
+	$(BIN)/python benchmarks/bench_wizard.py $(BENCH_DB_ARG)
+	$(BIN)/python benchmarks/bench_dashboard.py $(BENCH_DB_ARG) $(if $(BENCH_LARGE),--large)
+	$(BIN)/python benchmarks/bench_report.py
 
 # The load test (docs/performance.md): gunicorn with the production settings on the local
 # PostgreSQL (database $(LOAD_DB), dropped and re-created) and Redis; N simulated patients,
