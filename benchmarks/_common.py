@@ -55,6 +55,7 @@ def setup_database(*, label: str, database_url: str | None = None) -> Path:
 
     settings.SDM_SUMMARY_RENDER_ON_SUBMIT = False  # renders are timed on purpose, elsewhere
     settings.STATIC_ROOT = folder / "static"
+    settings.STATIC_ROOT.mkdir()  # WhiteNoise warns about a missing folder otherwise
     settings.ROOT_URLCONF = "benchmarks.bench_urls"
     call_command("migrate", verbosity=0)
     return folder
