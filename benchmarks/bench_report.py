@@ -10,6 +10,7 @@ The aims are issue 14's. A figure whose script did not run is listed as missing.
 
 from __future__ import annotations
 
+import datetime
 import json
 import operator
 import sys
@@ -76,6 +77,8 @@ def gather() -> tuple[dict[str, float], dict[str, tuple[str, float]], list[str]]
                 notes.append("dashboard: quick run (10,000 rows); --large for 100,000")
     if LOAD.exists():
         load = json.loads(LOAD.read_text())
+        ran = datetime.datetime.fromtimestamp(LOAD.stat().st_mtime, tz=datetime.UTC)
+        notes.append(f"load: figures from var/load.json of {ran:%Y-%m-%d %H:%M} UTC")
         patients = load["patients"]
         own = load["scenarios"].get("own")
         shared = load["scenarios"].get("shared")
