@@ -650,6 +650,25 @@ def verify_renders(*, timeout: float) -> dict:
     }
 
 
+def shared_rate_limit_count(address: str) -> int | None:
+    """The token-lookup count of ``address`` as the shared cache holds it (None: no entry).
+
+    Every patient page counts one lookup. With Redis every worker of every server counts
+    into the same entry, so this process sees the walk's requests (up to a window boundary,
+    where the count starts again); with a local-memory cache it sees nothing.
+    """
+    from django.test import RequestFactory
+    from django_ratelimit.core import get_usage
+
+    try:
+        from questionnaires.views.patient import LOOKUP_RATE, RATE_GROUP
+    except ImportError:  # the rate limits moved: say nothing rather than something wrong
+        return None
+    request = RequestFactory().get("/", REMOTE_ADDR=address)
+    usage = get_usage(request, group=RATE_GROUP, key="ip", rate=LOOKUP_RATE, increment=False)
+    return None if usage is None else usage["count"]
+
+
 # --- report ------------------------------------------------------------------------------------
 
 
@@ -825,6 +844,14 @@ def main() -> None:
             name = "one address per patient" if scenario == "own" else "all from one address"
             report["scenarios"][scenario] = result
             print_scenario(name, result)
+            if scenario == "shared":
+                seen = shared_rate_limit_count(source_address(0, shared=True))
+                result["rate_limit_count_in_shared_cache"] = seen
+                verdict = "shared" if seen else "not shared: each worker counts alone"
+                print(
+                    f"rate-limit count of the shared address in the cache this process reads: "
+                    f"{seen} of {result['requests']} requests ({verdict})"
+                )
         if render_workers:
             renders = verify_renders(timeout=args.time_limit)
             report["renders"] = renders
