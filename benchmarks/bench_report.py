@@ -105,6 +105,11 @@ def gather() -> tuple[dict[str, float], dict[str, tuple[str, float]], list[str]]
                 1, renders["documents_expected"]
             )
             figures["load renders claimed more than once"] = renders["rendered_more_than_once"]
+            if renders.get("renders_per_minute"):
+                figures["load renders per minute (all workers)"] = renders["renders_per_minute"]
+            peaks = [mb for mb in renders.get("worker_peak_rss_mb", []) if mb]
+            if peaks:
+                figures["load render worker peak RSS (MB)"] = max(peaks)
             aims["load renders ready / expected"] = ("=", 1.0)
             aims["load renders claimed more than once"] = ("=", 0)
     else:

@@ -170,6 +170,16 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def peak_rss_mb(process: subprocess.Popen) -> float | None:
+    """The most memory the process has held (VmHWM), while it still runs; Linux only."""
+    try:
+        status = Path(f"/proc/{process.pid}/status").read_text()
+    except OSError:
+        return None
+    match = re.search(r"^VmHWM:\s+(\d+) kB", status, re.MULTILINE)
+    return round(int(match.group(1)) / 1024, 1) if match else None
+
+
 @dataclass
 class Processes:
     started: list[subprocess.Popen] = field(default_factory=list)
@@ -627,7 +637,7 @@ def verify(patients: list[dict], stats: Stats) -> dict:
 
 def verify_renders(*, timeout: float) -> dict:
     """Wait for the workers; every submission rendered twice (two audiences), none claimed twice."""
-    from django.db.models import Count
+    from django.db.models import Count, Max, Min
 
     from questionnaires.models import Response, SummaryDocument
 
@@ -641,7 +651,14 @@ def verify_renders(*, timeout: float) -> dict:
     by_status = dict(
         SummaryDocument.objects.values_list("status").annotate(n=Count("pk")).order_by()
     )
+    span = SummaryDocument.objects.filter(status="ready").aggregate(
+        first=Min("created_at"), last=Max("rendered_at")
+    )
+    minutes = (
+        (span["last"] - span["first"]).total_seconds() / 60 if span["first"] and span["last"] else 0
+    )
     return {
+        "renders_per_minute": round(by_status.get("ready", 0) / minutes, 1) if minutes else None,
         "submissions": submissions,
         "documents_expected": 2 * submissions,
         "documents_ready": by_status.get("ready", 0),
@@ -823,10 +840,12 @@ def main() -> None:
         urls = start_servers(
             processes, env=env, servers=args.servers, workers=args.workers, log=log
         )
-        for _worker in range(render_workers):
+        render_processes = [
             processes.start(
                 [PYTHON, "manage.py", "db_worker", "--no-reload", "--interval", "0.5"], env, log
             )
+            for _worker in range(render_workers)
+        ]
         for scenario in scenarios:
             patients = create_invitations(count=args.patients, label=scenario)
             cpu_before = time.process_time()
@@ -854,12 +873,18 @@ def main() -> None:
                 )
         if render_workers:
             renders = verify_renders(timeout=args.time_limit)
+            renders["worker_peak_rss_mb"] = [peak_rss_mb(worker) for worker in render_processes]
             report["renders"] = renders
             print(
                 f"\nrenders: {renders['documents_ready']} ready of "
                 f"{renders['documents_expected']} expected ({renders['submissions']} "
                 f"submissions × 2 audiences); claimed more than once: "
                 f"{renders['rendered_more_than_once']}; by status {renders['documents_by_status']}"
+            )
+            print(
+                f"render throughput: {renders['renders_per_minute']} per minute with "
+                f"{render_workers} workers; peak RSS per worker (MB): "
+                f"{renders['worker_peak_rss_mb']}"
             )
     finally:
         processes.stop()
