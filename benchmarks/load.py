@@ -372,8 +372,13 @@ def answer_form(
             data.append((control.name, control.value))
         elif control.tag == "input" and control.type in {"radio", "checkbox"}:
             choice_groups[control.name].append(control)
-        elif control.tag == "select":
+        elif control.tag == "select" and control.kind == "ranking":
             rankings[control.question].append(control)
+        elif control.tag == "select":  # any other drop-down: one of its options
+            if control.options:
+                shift = tries.get(control.question, 0)
+                pick = picks.setdefault(control.name, rng.randrange(len(control.options)))
+                data.append((control.name, control.options[(pick + shift) % len(control.options)]))
         elif control.tag == "input" and DATE_PART.search(control.name):
             part = DATE_PART.search(control.name).group(1)
             dates[control.name[: -len(part) - 1]][part] = control
@@ -386,8 +391,13 @@ def answer_form(
         chosen = options[(pick + shift) % len(options)]
         data.append((name, chosen.value))
     for selects in rankings.values():
-        ranks = [str(number) for number in range(1, len(selects) + 1)]
+        # A ranking: each item gets a distinct rank from the ranks its selects offer.
+        ranks = list(selects[0].options) or [str(n) for n in range(1, len(selects) + 1)]
         rng.shuffle(ranks)
+        if len(ranks) < len(selects):
+            ranks = [str(number) for number in range(1, len(selects) + 1)]
+            rng.shuffle(ranks)
+        ranks = ranks[: len(selects)]
         data.extend((select.name, rank) for select, rank in zip(selects, ranks, strict=True))
     for _base, parts in dates.items():
         question = next(iter(parts.values())).question
