@@ -232,7 +232,23 @@ def start_servers(
         urls.append(f"http://127.0.0.1:{port}")
     for url in urls:
         wait_until_serving(url, processes)
+    warm_up(urls, workers=workers)
     return urls
+
+
+def warm_up(urls: list[str], *, workers: int) -> None:
+    """Requests to the home page in parallel until each worker has answered (gunicorn's
+    workers import the app as they boot), so the first patients do not time the boot."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import httpx
+
+    def fetch(url: str) -> None:
+        with contextlib.suppress(httpx.HTTPError):
+            httpx.get(url + "/", timeout=60)
+
+    with ThreadPoolExecutor(max_workers=2 * workers * len(urls)) as pool:
+        list(pool.map(fetch, [url for url in urls for _ in range(2 * workers)]))
 
 
 def wait_until_serving(url: str, processes: Processes, *, timeout: float = 60) -> None:
@@ -426,6 +442,7 @@ class Stats:
     latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     invalid_posts: int = 0
+    failed: dict[str, int] = field(default_factory=dict)  # patients who stopped, by reason
     error_samples: list[str] = field(default_factory=list)
     completed: int = 0
     sent: dict[str, dict[str, dict[str, list[str]]]] = field(default_factory=dict)
@@ -582,9 +599,8 @@ async def run_patients(
     await asyncio.gather(*pending, return_exceptions=True)
     stats.finished = time.perf_counter()
     if pending:
-        stats.errors["patient: time limit"] += len(pending)
-    for reason, count in failures.items():
-        stats.errors.setdefault(f"patient failed: {reason}", count)
+        failures["time limit"] += len(pending)
+    stats.failed = dict(failures)
     return stats, len(pending)
 
 
@@ -720,6 +736,8 @@ def summarise(stats: Stats, *, patients: int, verification: dict) -> dict:
         "invalid_step_posts": stats.invalid_posts,
         "errors": sum(stats.errors.values()),
         "errors_by_kind": dict(stats.errors),
+        "patients_failed": sum(stats.failed.values()),
+        "patients_failed_by_reason": stats.failed,
         "error_samples": stats.error_samples,
         "p95_all_s": percentile(every, 0.95),
         "latency_s": {
@@ -755,7 +773,8 @@ def print_scenario(name: str, result: dict) -> None:
     verdict = "met" if p95 is not None and p95 <= aim else "not met"
     print(f"all requests p95: {ms(p95).strip()} ms (aim ≤ {aim * 1000:.0f} ms: {verdict})")
     print(
-        f"errors: {result['errors']} {result['errors_by_kind'] or ''}; "
+        f"errors: {result['errors']} {result['errors_by_kind'] or ''}; patients stopped: "
+        f"{result['patients_failed']} {result['patients_failed_by_reason'] or ''}; "
         f"invalid step posts (walker retries): {result['invalid_step_posts']}"
     )
     print(
