@@ -22,7 +22,7 @@ import argparse
 import statistics
 import time
 from collections import defaultdict
-from urllib.parse import urljoin
+from urllib.parse import urlencode, urljoin
 
 from _common import database_vendor, setup_database, write_part
 
@@ -41,7 +41,7 @@ def answer_and_post(client, url: str, page: str, learned: dict[str, int], rng):
             tries = {key: learned.get(key, 0) for key, _kind in reader.questions}
         data = answer_form(reader, rng=rng, tries=tries, picks=picks)
         data.append(("wizard_next", "1"))
-        answer = client.post(url, as_form(data))
+        answer = post_form(client, url, as_form(data))
         if answer.status_code == 302:
             learned.update(tries)
             return data, answer["Location"]
@@ -49,6 +49,13 @@ def answer_and_post(client, url: str, page: str, learned: dict[str, int], rng):
         for question in read_form(page).errored:
             tries[question] = tries.get(question, 0) + 1
     raise SystemExit(f"no valid answers found for {url}")
+
+
+def post_form(client, url: str, form: dict[str, list[str]]):
+    """POST as a browser sends a form without files: urlencoded, not multipart."""
+    return client.post(
+        url, urlencode(form, doseq=True), content_type="application/x-www-form-urlencoded"
+    )
 
 
 def as_form(data: list[tuple[str, str]]) -> dict[str, list[str]]:
@@ -68,7 +75,7 @@ def walk_to_check(client, token: str, learned: dict[str, int], seed: int) -> dic
     landing = f"/p/{token}/"
     reader = read_form(client.get(landing).content.decode())
     start = as_form(answer_form(reader, rng=rng, tries={}, picks={}))
-    url = client.post(urljoin(landing, reader.action), start)["Location"]
+    url = post_form(client, urljoin(landing, reader.action), start)["Location"]
     steps: dict[str, list[tuple[str, str]]] = {}
     for _step in range(100):
         if "/step/" not in url:
@@ -133,7 +140,7 @@ def measure_steps(client, walked: dict, *, floor_token: str, runs: int) -> dict:
             form = with_revision(data, html)
             started = time.perf_counter()
             with CaptureQueriesContext(connection) as post_queries:
-                saved = client.post(url, form)
+                saved = post_form(client, url, form)
             post_seconds = time.perf_counter() - started
             post_count = len(post_queries)
             assert saved.status_code == 302, (url, saved.status_code)
@@ -143,7 +150,7 @@ def measure_steps(client, walked: dict, *, floor_token: str, runs: int) -> dict:
             floor_get = time.perf_counter() - started
             assert floor_page.content == page.content
             started = time.perf_counter()
-            floor_saved = client.post(floor_url, form)
+            floor_saved = post_form(client, floor_url, form)
             floor_post = time.perf_counter() - started
             assert floor_saved.status_code == 302
             if round_number == 0:
@@ -172,7 +179,7 @@ def measure_submits(client, walked_list: list[dict]) -> dict:
         form = with_revision([("csrfmiddlewaretoken", ""), ("revision", "")], page.content.decode())
         started = time.perf_counter()
         with CaptureQueriesContext(connection) as captured:
-            answer = client.post(walked["check"], form)
+            answer = post_form(client, walked["check"], form)
         times.append(time.perf_counter() - started)
         counts.append(len(captured))
         assert answer.status_code == 302 and answer["Location"].endswith("/done/"), answer

@@ -16,7 +16,7 @@ import io
 import pstats
 
 from _common import setup_database
-from bench_wizard import invite, walk_to_check, with_revision
+from bench_wizard import invite, post_form, walk_to_check, with_revision
 
 
 def report(profile: cProfile.Profile, title: str, *, top: int) -> None:
@@ -61,13 +61,13 @@ def main() -> None:
             get_profile.disable()
             form = with_revision(data, page.content.decode())
             post_profile.enable()
-            assert client.post(url, form).status_code == 302
+            assert post_form(client, url, form).status_code == 302
             post_profile.disable()
     for patient in to_submit:
         page = client.get(patient["check"])
         form = with_revision([("csrfmiddlewaretoken", ""), ("revision", "")], page.content.decode())
         submit_profile.enable()
-        assert client.post(patient["check"], form).status_code == 302
+        assert post_form(client, patient["check"], form).status_code == 302
         submit_profile.disable()
     report(get_profile, "step GET", top=args.top)
     report(post_profile, "step POST", top=args.top)
