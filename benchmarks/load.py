@@ -30,8 +30,8 @@ Why an asyncio httpx script and not locust: the client must bind each patient's 
 its own loopback address (httpx's ``local_address``), read each step's form from the HTML
 and answer it validly, and then look into the database; a single short script does all
 three with one dependency, where locust would add gevent and a web UI we do not use, and
-still need the same form walker. One asyncio process comfortably drives 200 patients
-against 2 sync gunicorn workers on this machine (the client's own CPU is reported).
+still need the same form walker. The client's own CPU time is reported (``client_cpu_s``):
+close to the elapsed time means the client, not the server, was the limit.
 
 The walker is generic: it reads each step's form (field names, choices, kinds from the
 ``data-question``/``data-kind`` wrappers) and answers with plausible values; when the
