@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test lint format install serve demo bench clean messages
+.PHONY: run test lint format install serve demo bench load clean messages
 
 $(STAMP):
 	$(PYTHON) -m venv $(VENV)
@@ -52,9 +52,33 @@ messages: $(STAMP)
 	$(BIN)/python manage.py makemessages -l zh_Hans --ignore=.venv --ignore=var
 	$(BIN)/python manage.py compilemessages --ignore=.venv
 
+# Benchmarks (docs/performance.md): ratios to floors measured in the same run, written to
+# var/bench.json with one line per aim. BENCH_DATABASE_URL=postgres://.../sdm_bench runs them
+# on PostgreSQL (that database is dropped and re-created); BENCH_LARGE=1 seeds the dashboard
+# to 100,000 rows (slow).
+BENCH_DATABASE_URL ?=
+BENCH_LARGE ?=
+BENCH_DB_ARG := $(if $(BENCH_DATABASE_URL),--database-url $(BENCH_DATABASE_URL))
 bench: $(STAMP)
+	rm -rf var/bench-parts
 	$(BIN)/python benchmarks/bench_weighing.py
-	$(BIN)/python benchmarks/bench_summary.py
+	$(BIN)/python benchmarks/bench_summary.py $(BENCH_DB_ARG)
+	$(BIN)/python benchmarks/bench_wizard.py $(BENCH_DB_ARG)
+	$(BIN)/python benchmarks/bench_dashboard.py $(BENCH_DB_ARG) $(if $(BENCH_LARGE),--large)
+	$(BIN)/python benchmarks/bench_report.py
+
+# The load test (docs/performance.md): gunicorn with the production settings on the local
+# PostgreSQL (database $(LOAD_DB), dropped and re-created) and Redis; N simulated patients,
+# one loopback address each and then all from one; LOAD_SERVERS=2 adds a second gunicorn
+# and two db_worker processes. Writes var/load.json.
+LOAD_N ?= 50
+LOAD_SERVERS ?= 1
+LOAD_DB ?= sdm_load
+LOAD_REDIS ?= redis://127.0.0.1:6379/4
+LOAD_ARGS ?=
+load: $(STAMP)
+	$(BIN)/python benchmarks/load.py --patients $(LOAD_N) --servers $(LOAD_SERVERS) \
+		--database $(LOAD_DB) --redis-url $(LOAD_REDIS) $(LOAD_ARGS)
 
 clean:
 	rm -rf $(VENV) var/staticfiles

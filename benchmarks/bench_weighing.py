@@ -363,17 +363,29 @@ def real_seed_inputs() -> list[tuple[str, WeighingInput, Callable[[], object]]]:
 
 def main_real_seed(runs: int, floor_seconds: float) -> None:
     print(f"the shipped seed profiles, one demo patient per condition ({runs} samples):")
+    seed_ms = {}
     for condition, weighing_input, full_path in real_seed_inputs():
         result = weigh(weighing_input)
         assert full_path() is not None, "the adapter path must weigh, not stop early"
         seconds = median_seconds(lambda given=weighing_input: weigh(given), samples=runs, batch=20)
         adapter_seconds = median_seconds(full_path, samples=runs, batch=5)
+        seed_ms[condition] = seconds * 1000
         print(
             f"  {condition:20} weigh {readable(seconds)}  ×{seconds / floor_seconds:6.1f} floor"
             f"   with adapter and JSON {readable(adapter_seconds)}"
             f"   ({len(weighing_input.options)} options, {len(weighing_input.rules)} rules, "
             f"{len(result.ranked)} ranked)"
         )
+
+    from _common import write_part
+
+    write_part(
+        "weighing",
+        {
+            "seed_set_ms": seed_ms,
+            "ratios": {"weighing, seed set, one patient (ms)": max(seed_ms.values())},
+        },
+    )
 
 
 if __name__ == "__main__":
