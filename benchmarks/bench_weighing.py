@@ -331,7 +331,7 @@ def real_seed_inputs() -> list[tuple[str, WeighingInput, Callable[[], object]]]:
     from questionnaires.services import weighing as adapter
     from questionnaires.services.demo import DEMO_QUESTIONNAIRES, demo_questionnaire_ensure
     from questionnaires.services.therapies import therapies_load
-    from questionnaires.walk import version_definition
+    from questionnaires.selectors.definitions import version_definition
     from tests.summary.builders import CONDITIONS, demo_answers
 
     demo_questionnaire_ensure(path=DEMO_QUESTIONNAIRES[0])

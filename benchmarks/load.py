@@ -621,7 +621,7 @@ def normalised(values: list[str]) -> list[str]:
 def verify(patients: list[dict], stats: Stats) -> dict:
     """Every completed patient: one submitted response, one result, every answer as sent."""
     from questionnaires.models import Response, Result
-    from questionnaires.walk import Walk
+    from questionnaires.forms import FormWalk as Walk
 
     problems: list[str] = []
     lost = checked = 0

@@ -20,7 +20,7 @@ from django.urls import reverse
 from questionnaires.models import Team
 from questionnaires.models.response import InvitationStatus
 from questionnaires.services.invitations import invitation_create
-from questionnaires.walk import Walk
+from questionnaires.forms import FormWalk as Walk
 from tests import clinic_factories as make
 from tests.factories import PatientBrowser, fresh_rate_limits  # noqa: F401
 from tests.summary.builders import CONDITIONS, demo_answers, demo_content_ensure
