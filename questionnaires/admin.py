@@ -13,12 +13,14 @@ from __future__ import annotations
 import nested_admin
 from django.contrib import admin, messages
 from django.http import HttpResponse
-from django.utils.html import format_html
+from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin, TranslationInlineModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
+from questionnaires.admin_interop import interop_urls
 from questionnaires.admin_preview import preview_urls
+from questionnaires.admin_publish import publish_urls
 from questionnaires.admin_steps import FieldLimitMixin, StepListInline
 from questionnaires.models import (
     AuditEvent,
@@ -131,7 +133,8 @@ class QuestionnaireVersionAdmin(
     )
 
     def get_urls(self):
-        return preview_urls(self) + super().get_urls()
+        # Before the admin's own: its catch-all would swallow them.
+        return preview_urls(self) + publish_urls(self) + interop_urls(self) + super().get_urls()
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None and obj.status != VersionStatus.DRAFT:
@@ -165,26 +168,14 @@ class QuestionnaireVersionAdmin(
             extra_context["lint_ran"] = True
         return super().change_view(request, object_id, form_url, extra_context)
 
-    @admin.action(description=_("Publish the selected draft (after the linter)"))
+    @admin.action(description=_("Publish the selected draft…"))
     def publish(self, request, queryset):
-        for version in queryset:
-            try:
-                definition_services.version_publish(version=version, actor=request.user)
-            except ServiceRefused as refused:
-                self.message_user(
-                    request,
-                    format_html(
-                        "{} <ul>{}</ul>",
-                        _("%(version)s was not published:") % {"version": version},
-                        format_html(
-                            "".join("<li>{}</li>" for _ in refused.problems),
-                            *refused.messages,
-                        ),
-                    ),
-                    messages.ERROR,
-                )
-            else:
-                self.message_user(request, _("%(version)s published.") % {"version": version})
+        # Publishing is confirmed on its own page (linter, test cases, patients mid-way,
+        # changes); the action only leads there.
+        if queryset.count() != 1:
+            self.message_user(request, _("Select exactly one draft to publish."), messages.ERROR)
+            return None
+        return redirect("admin:questionnaires_questionnaireversion_publish", queryset.get().pk)
 
     @admin.action(description=_("Clone to a new draft"))
     def clone_to_draft(self, request, queryset):
