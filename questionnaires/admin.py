@@ -21,7 +21,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from questionnaires.admin_interop import interop_urls
 from questionnaires.admin_preview import preview_urls
 from questionnaires.admin_publish import publish_urls
-from questionnaires.admin_steps import FieldLimitMixin, StepListInline
+from questionnaires.admin_steps import FieldLimitMixin, LabelledRowsMixin, StepListInline
 from questionnaires.models import (
     AuditEvent,
     Instrument,
@@ -73,7 +73,10 @@ class DraftOnlyInlineMixin:
 
 
 class ScaleBandInline(
-    DraftOnlyInlineMixin, TranslationInlineModelAdmin, nested_admin.NestedTabularInline
+    LabelledRowsMixin,
+    DraftOnlyInlineMixin,
+    TranslationInlineModelAdmin,
+    nested_admin.NestedTabularInline,
 ):
     model = ScaleBand
     extra = 0

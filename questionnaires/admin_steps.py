@@ -60,6 +60,29 @@ class _DraftOnly:
         return self._editable(obj) and super().has_delete_permission(request, obj)
 
 
+# --- tabular rows with labels ---------------------------------------------------------------
+
+
+class LabelledRowsMixin:
+    """Tabular inlines label their inputs by the column heading alone, which a screen
+    reader does not announce; each input gets an ``aria-label`` naming column and row."""
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        noun = str(self.model._meta.verbose_name)
+
+        class LabelledFormSet(formset):
+            def add_fields(self, form, index):
+                super().add_fields(form, index)
+                row = gettext("new") if index is None else index + 1
+                for field in form.fields.values():
+                    widget = getattr(field.widget, "widget", field.widget)
+                    label = field.label or gettext("delete")
+                    widget.attrs["aria-label"] = f"{label} ({noun} {row})"
+
+        return LabelledFormSet
+
+
 # --- counting form fields -------------------------------------------------------------------
 
 
@@ -120,7 +143,9 @@ class FieldLimitMixin:
 # --- the version page's list of steps ---------------------------------------------------------
 
 
-class StepListInline(_DraftOnly, TranslationInlineModelAdmin, nested_admin.NestedTabularInline):
+class StepListInline(
+    LabelledRowsMixin, _DraftOnly, TranslationInlineModelAdmin, nested_admin.NestedTabularInline
+):
     """One row per step on the version page: its order, key and title, counts, linter."""
 
     model = Step
@@ -182,7 +207,9 @@ class StepListInline(_DraftOnly, TranslationInlineModelAdmin, nested_admin.Neste
 # --- a step's page ------------------------------------------------------------------------------
 
 
-class StepQuestionInline(_DraftOnly, TranslationInlineModelAdmin, nested_admin.NestedTabularInline):
+class StepQuestionInline(
+    LabelledRowsMixin, _DraftOnly, TranslationInlineModelAdmin, nested_admin.NestedTabularInline
+):
     """A step's questions, one compact row each; choices and conditions on its own page."""
 
     model = Question
@@ -293,7 +320,9 @@ class StepAdmin(
         return False  # and removed there
 
 
-class ChoiceInline(_DraftOnly, TranslationInlineModelAdmin, nested_admin.NestedTabularInline):
+class ChoiceInline(
+    LabelledRowsMixin, _DraftOnly, TranslationInlineModelAdmin, nested_admin.NestedTabularInline
+):
     model = Choice
     extra = 0
     sortable_field_name = "order"
