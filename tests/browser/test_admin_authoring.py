@@ -102,6 +102,11 @@ def test_clone_edit_build_a_condition_preview_and_publish(new_context, demo_cont
         page.locator(f"a[href$='/question/{added.pk}/change/']").click()
     assert_accessible(page, "admin-question-page")
     page.select_option("[name=cond_0_q]", "pso_joint_pain")
+    # The script narrows the lists to what fits a yes/no question.
+    hidden = "option => option.hidden"
+    assert page.locator("[name=cond_0_op] option[value=gt]").evaluate(hidden)
+    assert not page.locator("[name=cond_0_op] option[value=eq]").evaluate(hidden)
+    assert page.locator("[name=cond_0_choice] optgroup[label=pso_area]").evaluate(hidden)
     page.select_option("[name=cond_0_op]", "eq")
     page.select_option("[name=cond_0_choice]", "pso_joint_pain=true")
     save_and_continue(page)
