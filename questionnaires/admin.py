@@ -37,6 +37,8 @@ from questionnaires.models import (
 from questionnaires.services import definitions as definition_services
 from questionnaires.services.errors import ServiceRefused
 
+PREVIEW_WALKS_SHOWN = 5
+
 
 def _version_of(obj) -> QuestionnaireVersion | None:
     """The version an admin object belongs to (the page's object for nested inlines)."""
@@ -164,6 +166,13 @@ class QuestionnaireVersionAdmin(
         # The linter runs once per page: the report at the top and each step's row use it.
         version = self.get_object(request, object_id)
         extra_context = dict(extra_context or {})
+        if version is not None:
+            # Preview walks of this version, newest first: each can become a test case.
+            extra_context["preview_walks"] = list(
+                Response.objects.filter(version=version, is_preview=True)
+                .only("pk", "started_at", "status", "answers")
+                .order_by("-started_at")[:PREVIEW_WALKS_SHOWN]
+            )
         if version is not None and version.status == VersionStatus.DRAFT:
             problems = definition_services.version_lint(version=version)
             request.sdm_lint_problems = problems

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin, TranslationInlineModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
+from questionnaires.admin_cases import SimulationCaseAdminMixin
 from questionnaires.models import (
     Criterion,
     Evidence,
@@ -292,21 +293,12 @@ class TherapyRuleAdmin(SimpleHistoryAdmin, TranslationAdmin):
 
 
 @admin.register(SimulationCase)
-class SimulationCaseAdmin(SimpleHistoryAdmin):
+class SimulationCaseAdmin(SimulationCaseAdminMixin, SimpleHistoryAdmin):
+    # Pickers instead of raw JSON, answers from a preview, the result: admin_cases.py.
     list_display = ("name", "version", "expected_leader")
     list_filter = ("version__questionnaire", "version")
     search_fields = ("name",)
     actions = ["run_cases", "run_version_cases"]
-    fields = (
-        "version",
-        "name",
-        "description",
-        "answers",
-        "expected_leader",
-        "expected_not_suitable",
-        "expected_conflicts",
-        "expected_cautions",
-    )
 
     def _report(self, request, outcomes) -> None:
         for outcome in outcomes:

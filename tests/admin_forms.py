@@ -14,6 +14,7 @@ class _FormValues(HTMLParser):
         super().__init__()
         self.data: dict[str, list[str]] = {}
         self._select: str | None = None
+        self._multiple = False
         self._select_has_selection = False
         self._first_option: str | None = None
         self._textarea: str | None = None
@@ -34,6 +35,7 @@ class _FormValues(HTMLParser):
             self._add(name, attributes.get("value", "on" if kind == "checkbox" else ""))
         elif tag == "select" and name:
             self._select, self._select_has_selection, self._first_option = name, False, None
+            self._multiple = "multiple" in attributes
         elif tag == "option" and self._select:
             value = attributes.get("value", "")
             if self._first_option is None:
@@ -46,7 +48,13 @@ class _FormValues(HTMLParser):
 
     def handle_endtag(self, tag):
         if tag == "select" and self._select:
-            if not self._select_has_selection and self._first_option is not None:
+            # A single select with nothing marked posts its first option; a multiple one
+            # posts nothing.
+            if (
+                not self._select_has_selection
+                and self._first_option is not None
+                and not self._multiple
+            ):
                 self._add(self._select, self._first_option)
             self._select = None
         elif tag == "textarea" and self._textarea:
