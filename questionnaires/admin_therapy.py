@@ -20,6 +20,7 @@ from modeltranslation.admin import TranslationAdmin, TranslationInlineModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
 from questionnaires.admin_cases import SimulationCaseAdminMixin
+from questionnaires.admin_therapy_forms import TherapyForm, TherapyReviewActionMixin
 from questionnaires.models import (
     Criterion,
     Evidence,
@@ -159,7 +160,12 @@ def _formsets_changed(formsets) -> bool:
 
 
 @admin.register(Therapy)
-class TherapyAdmin(SimpleHistoryAdmin, TranslationAdmin, nested_admin.NestedModelAdmin):
+class TherapyAdmin(
+    TherapyReviewActionMixin, SimpleHistoryAdmin, TranslationAdmin, nested_admin.NestedModelAdmin
+):
+    # Routes as checkboxes and the audited "mark reviewed" action: admin_therapy_forms.py.
+    form = TherapyForm
+    actions = ["mark_reviewed"]
     list_display = (
         "slug",
         "name",
