@@ -13,21 +13,35 @@ from questionnaires.admin_interop import SESSION_KEY
 from questionnaires.models import Choice, Question, Questionnaire, QuestionnaireVersion, Step
 from questionnaires.services.definitions import version_create_from_definition
 from questionnaires.services.interop import version_export
+from tests import paths
 from tests.builders import sample_definition
-from tests.paths import REPO_ROOT, SHARED_FHIR
 
 pytestmark = pytest.mark.django_db
 
 IMPORT_URL = "/admin/questionnaires/questionnaireversion/import/"
-FIXTURE_FHIR = REPO_ROOT / "tests" / "fixtures" / "fhir"
+FIXTURE_FHIR = paths.REPO_ROOT / "tests" / "fixtures" / "fhir"
+# The shared samples the older tests read, until they are vendored into the fixtures
+# (then this constant may go away; the fixtures are globbed either way).
+SHARED_FHIR = getattr(paths, "SHARED_FHIR", None)
 
 
 def fhir_samples() -> list[Path]:
     """Every FHIR sample in the test fixtures, and the shared ones the other tests read
     (until they are vendored into the fixtures)."""
-    found = {path.name: path for path in sorted(SHARED_FHIR.glob("*.json"))}
+    found = {}
+    if SHARED_FHIR is not None and SHARED_FHIR.is_dir():
+        found.update({path.name: path for path in sorted(SHARED_FHIR.glob("*.json"))})
     found.update({path.name: path for path in sorted(FIXTURE_FHIR.glob("**/*.json"))})
-    return [found[name] for name in sorted(found)]
+    return [found[name] for name in sorted(found) if _is_questionnaire(found[name])]
+
+
+def _is_questionnaire(path: Path) -> bool:
+    """Only Questionnaire resources (the fixtures may hold responses and bundles too)."""
+    try:
+        document = json.loads(path.read_bytes())
+    except ValueError:
+        return False
+    return isinstance(document, dict) and document.get("resourceType") == "Questionnaire"
 
 
 SAMPLES = fhir_samples()
