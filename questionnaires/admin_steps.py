@@ -65,13 +65,27 @@ class _DraftOnly:
 
 class LabelledRowsMixin:
     """Tabular inlines label their inputs by the column heading alone, which a screen
-    reader does not announce; each input gets an ``aria-label`` naming column and row."""
+    reader does not announce; each input gets an ``aria-label`` naming column and row.
+    A blank row (there for adding without JavaScript) stays blank when only its position
+    was filled in."""
 
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)
         noun = str(self.model._meta.verbose_name)
 
+        sortable = getattr(self, "sortable_field_name", "")
+
+        class RowForm(formset.form):
+            def has_changed(self):
+                # nested-admin's script numbers every row's position on submit, the blank
+                # one too; a new row whose only change is its position is still blank.
+                if self.instance.pk is None and sortable:
+                    return any(name != sortable for name in self.changed_data)
+                return super().has_changed()
+
         class LabelledFormSet(formset):
+            form = RowForm
+
             def add_fields(self, form, index):
                 super().add_fields(form, index)
                 row = gettext("new") if index is None else index + 1
@@ -149,7 +163,7 @@ class StepListInline(
     """One row per step on the version page: its order, key and title, counts, linter."""
 
     model = Step
-    extra = 0
+    extra = 1  # one blank row: a step can be added without JavaScript
     sortable_field_name = "order"
     show_change_link = True
     fields = ("order", "key", "title", "question_count", "choice_count", "lint_problems")
@@ -214,7 +228,7 @@ class StepQuestionInline(
 
     model = Question
     fk_name = "step"
-    extra = 0
+    extra = 1  # one blank row: a question can be added without JavaScript
     sortable_field_name = "order"
     show_change_link = True
     fields = ("order", "key", "kind", "text", "required", "group", "choice_count", "shown_if")
@@ -324,7 +338,7 @@ class ChoiceInline(
     LabelledRowsMixin, _DraftOnly, TranslationInlineModelAdmin, nested_admin.NestedTabularInline
 ):
     model = Choice
-    extra = 0
+    extra = 1  # one blank row: a choice can be added without JavaScript
     sortable_field_name = "order"
     fields = ("order", "value", "label", "score", "system")
 

@@ -203,3 +203,25 @@ def test_a_question_wording_and_a_new_choice_save_from_their_pages(admin_client,
         "a_lot",
         "unbearable",
     ]
+
+
+def test_a_question_is_added_without_javascript_in_the_blank_row(admin_client, version):
+    step = Step.objects.get(version=version, key="symptoms")
+    url = f"/admin/questionnaires/step/{step.pk}/change/"
+    data = page_data(admin_client, url)
+    total = int(data["questions-TOTAL_FORMS"])
+    blank = f"questions-{total - 1}"  # the page's blank row, no "add another" needed
+    assert data[f"{blank}-key"] == ""
+    data.update(
+        {
+            f"{blank}-order": "5",
+            f"{blank}-key": "flares",
+            f"{blank}-kind": "yes_no",
+            f"{blank}-text_en": "Any flares this month?",
+            f"{blank}-text_zh_hans": "这个月有发作吗？",
+        }
+    )
+    response = admin_client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert Question.objects.get(step=step, key="flares").kind == "yes_no"
+    assert Question.objects.filter(step=step).count() == 3  # the blank rows add nothing
