@@ -168,3 +168,33 @@ def test_clone_edit_build_a_condition_preview_and_publish(new_context, demo_cont
     assert draft.status == VersionStatus.PUBLISHED
     assert published.status == VersionStatus.RETIRED
     assert_accessible(page, "admin-version-published")
+
+
+def test_import_report_and_test_case_pages_are_accessible(new_context, demo_content, live_server):
+    from questionnaires.models import Questionnaire
+    from questionnaires.services.interop import version_export
+
+    page = new_context().new_page()
+    admin_login(page, live_server)
+    with page.expect_navigation():
+        page.get_by_test_id("import").click()
+    assert_accessible(page, "admin-import-upload")
+    _name, content = version_export(version=demo_content, fmt="fhir")
+    page.set_input_files(
+        "#id_file",
+        files=[
+            {"name": "demo.fhir.json", "mimeType": "application/json", "buffer": content.encode()}
+        ],
+    )
+    with page.expect_navigation():
+        page.get_by_test_id("upload").click()
+    assert page.get_by_test_id("import-report").is_visible()
+    assert_accessible(page, "admin-import-review")
+    versions = demo_content.questionnaire.versions.count()
+    with page.expect_navigation():
+        page.get_by_test_id("cancel-import").click()
+    assert demo_content.questionnaire.versions.count() == versions
+    assert Questionnaire.objects.count() == 1
+
+    page.goto(f"{live_server.url}/admin/questionnaires/simulationcase/add/")
+    assert_accessible(page, "admin-test-case-add")
