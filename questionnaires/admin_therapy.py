@@ -20,7 +20,11 @@ from modeltranslation.admin import TranslationAdmin, TranslationInlineModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
 from questionnaires.admin_cases import SimulationCaseAdminMixin
-from questionnaires.admin_therapy_forms import TherapyForm, TherapyReviewActionMixin
+from questionnaires.admin_therapy_forms import (
+    IndicationValuesInlineMixin,
+    TherapyForm,
+    TherapyReviewActionMixin,
+)
 from questionnaires.models import (
     Criterion,
     Evidence,
@@ -119,7 +123,9 @@ class IndicationForm(forms.ModelForm):
             ) % {"keys": keys}
 
 
-class IndicationInline(TranslationInlineModelAdmin, nested_admin.NestedStackedInline):
+class IndicationInline(
+    IndicationValuesInlineMixin, TranslationInlineModelAdmin, nested_admin.NestedStackedInline
+):
     model = Indication
     form = IndicationForm
     extra = 0

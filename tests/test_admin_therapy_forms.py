@@ -81,3 +81,39 @@ def test_routes_are_ticked_not_typed(client, editor, loaded):
     assert client.post(url, {**data, "_continue": "1"}).status_code == 302
     therapy.refresh_from_db()
     assert therapy.routes == ["oral", "subcutaneous"]
+
+
+def test_criterion_values_are_one_number_field_each(client, editor, loaded):
+    from questionnaires.models import Indication
+
+    therapy = Therapy.objects.get(slug="alpha_mab")
+    indication = Indication.objects.filter(therapy=therapy).order_by("pk").first()
+    url = reverse("admin:questionnaires_therapy_change", args=[therapy.pk])
+    html = client.get(url).content.decode()
+    data = form_data(html)
+    data.pop("csrfmiddlewaretoken", None)
+    prefix = next(
+        name.removesuffix("-id")
+        for name, value in data.items()
+        if name.endswith("-id") and value == str(indication.pk) and "indications" in name
+    )
+    stored = dict(indication.values)
+    key = next(iter(stored))
+    assert data[f"{prefix}-criterion__{key}"] == str(stored[key])  # shown as a number field
+    assert f'name="{prefix}-values"' not in html  # no raw JSON to type
+
+    # A save without changes keeps the revision and the values as they were.
+    revision = therapy.revision
+    assert client.post(url, {**data, "_continue": "1"}).status_code == 302
+    therapy.refresh_from_db()
+    indication.refresh_from_db()
+    assert therapy.revision == revision
+    assert indication.values == stored
+
+    data[f"{prefix}-criterion__{key}"] = "12.50"
+    response = client.post(url, {**data, "_continue": "1"})
+    assert response.status_code == 302
+    indication.refresh_from_db()
+    assert indication.values == {**stored, key: "12.5"}
+    therapy.refresh_from_db()
+    assert therapy.revision == revision + 1
