@@ -76,6 +76,13 @@ def indication_values_form(base: type[forms.ModelForm], criteria) -> type[forms.
         attrs[f"{VALUE_FIELD_PREFIX}{key}"] = forms.DecimalField(
             label=name or key, required=False, help_text=help_text
         )
+    attrs["uncertain"] = forms.MultipleChoiceField(
+        label=_("uncertain values"),
+        choices=[(key, name or key) for key, name, *_rest in criteria],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_("Tick the criteria whose value is an estimate that could not be verified."),
+    )
     return type(f"{base.__name__}WithValueFields", (IndicationValuesFormMixin, base), attrs)
 
 
@@ -90,6 +97,10 @@ class IndicationValuesFormMixin:
                 # As a Decimal: a field compares its initial value unconverted, and "70"
                 # would differ from the 70 the page posts back (a no-op save bumps).
                 self.initial[f"{VALUE_FIELD_PREFIX}{key}"] = Decimal(str(values[key]))
+
+    def clean_uncertain(self):
+        picked = set(self.cleaned_data.get("uncertain") or [])
+        return [key for key in self.criteria_keys if key in picked]  # a stable order
 
     def clean(self):
         cleaned = super().clean()

@@ -111,9 +111,11 @@ def test_criterion_values_are_one_number_field_each(client, editor, loaded):
     assert indication.values == stored
 
     data[f"{prefix}-criterion__{key}"] = "12.50"
+    data[f"{prefix}-uncertain"] = [key]
     response = client.post(url, {**data, "_continue": "1"})
     assert response.status_code == 302
     indication.refresh_from_db()
     assert indication.values == {**stored, key: "12.5"}
+    assert indication.uncertain == [key]  # ticked, not typed
     therapy.refresh_from_db()
     assert therapy.revision == revision + 1
