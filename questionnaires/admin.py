@@ -1,6 +1,8 @@
-"""Content-admin authoring: a version's steps, questions and choices on one page.
+"""Content-admin authoring: versions, their steps (``admin_steps``), publishing and import.
 
-Nesting and drag ordering come from django-nested-admin, the per-language fields from
+A version's page lists its steps; each step and each question has its own page
+(``admin_steps``), so no page outgrows Django's field limit. Nesting and drag ordering
+come from django-nested-admin, the per-language fields from
 django-modeltranslation, change history from django-simple-history. Published and
 retired versions are shown read-only; the actions publish, clone, retire and export
 call the services, which enforce the same rules for the shell and the commands.
@@ -11,30 +13,32 @@ from __future__ import annotations
 import nested_admin
 from django.contrib import admin, messages
 from django.http import HttpResponse
-from django.utils.html import format_html, format_html_join
+from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin, TranslationInlineModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
+from questionnaires.admin_interop import interop_urls
 from questionnaires.admin_preview import preview_urls
+from questionnaires.admin_publish import publish_urls
+from questionnaires.admin_steps import FieldLimitMixin, LabelledRowsMixin, StepListInline
 from questionnaires.models import (
     AuditEvent,
-    Choice,
     Instrument,
     Invitation,
-    Question,
     Questionnaire,
     QuestionnaireVersion,
     Response,
     Scale,
     ScaleBand,
-    Step,
     Team,
     VersionStatus,
 )
 from questionnaires.services import definitions as definition_services
 from questionnaires.services.errors import ServiceRefused
 from questionnaires.services.interop import version_export, version_export_notes
+
+PREVIEW_WALKS_SHOWN = 5
 
 
 def _version_of(obj) -> QuestionnaireVersion | None:
@@ -71,60 +75,11 @@ class DraftOnlyInlineMixin:
         return self._editable(obj) and super().has_delete_permission(request, obj)
 
 
-class ChoiceInline(
-    DraftOnlyInlineMixin, TranslationInlineModelAdmin, nested_admin.NestedTabularInline
-):
-    model = Choice
-    extra = 0
-    sortable_field_name = "order"
-    fields = ("order", "value", "label", "score", "system")
-
-
-class QuestionInline(
-    DraftOnlyInlineMixin, TranslationInlineModelAdmin, nested_admin.NestedStackedInline
-):
-    model = Question
-    fk_name = "step"
-    extra = 0
-    sortable_field_name = "order"
-    inlines = [ChoiceInline]
-    raw_id_fields = ("parent",)
-    fieldsets = (
-        (None, {"fields": ("order", "key", "kind", "text", "help", "required")}),
-        (
-            _("Numbers, limits and groups"),
-            {
-                "classes": ("collapse",),
-                "fields": (
-                    ("min_value", "max_value", "unit"),
-                    ("max_length", "max_rows"),
-                    "parent",
-                    "read_only",
-                ),
-            },
-        ),
-        (
-            _("Logic, scoring and provenance"),
-            {
-                "classes": ("collapse",),
-                "fields": ("show_if", "instrument", "criterion", "link_id"),
-            },
-        ),
-    )
-
-
-class StepInline(
-    DraftOnlyInlineMixin, TranslationInlineModelAdmin, nested_admin.NestedStackedInline
-):
-    model = Step
-    extra = 0
-    sortable_field_name = "order"
-    inlines = [QuestionInline]
-    fields = ("order", "key", "title", "intro", "show_if")
-
-
 class ScaleBandInline(
-    DraftOnlyInlineMixin, TranslationInlineModelAdmin, nested_admin.NestedTabularInline
+    LabelledRowsMixin,
+    DraftOnlyInlineMixin,
+    TranslationInlineModelAdmin,
+    nested_admin.NestedTabularInline,
 ):
     model = ScaleBand
     extra = 0
@@ -152,17 +107,17 @@ class ScaleInline(
 
 @admin.register(QuestionnaireVersion)
 class QuestionnaireVersionAdmin(
-    SimpleHistoryAdmin, TranslationAdmin, nested_admin.NestedModelAdmin
+    FieldLimitMixin, SimpleHistoryAdmin, TranslationAdmin, nested_admin.NestedModelAdmin
 ):
     list_display = ("questionnaire", "number", "title", "status", "published_at")
     list_filter = ("status", "questionnaire")
     search_fields = ("questionnaire__slug", "title")
-    inlines = [StepInline, ScaleInline]
+    inlines = [StepListInline, ScaleInline]
+    change_form_template = "admin/questionnaires/questionnaireversion/change_form.html"
     actions = ["publish", "clone_to_draft", "retire", "export_sdm_json", "export_fhir"]
     # The linter runs on the change page only: in the list it would run once per row.
     readonly_fields = (
         "status",
-        "lint_status",
         "published_at",
         "retired_at",
         "definition_hash",
@@ -177,7 +132,6 @@ class QuestionnaireVersionAdmin(
         "languages",
         "source_url",
         "status",
-        "lint_status",
         "published_at",
         "retired_at",
         "definition_hash",
@@ -185,7 +139,8 @@ class QuestionnaireVersionAdmin(
     )
 
     def get_urls(self):
-        return preview_urls(self) + super().get_urls()
+        # Before the admin's own: its catch-all would swallow them.
+        return preview_urls(self) + publish_urls(self) + interop_urls(self) + super().get_urls()
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None and obj.status != VersionStatus.DRAFT:
@@ -208,39 +163,32 @@ class QuestionnaireVersionAdmin(
             return False
         return super().has_delete_permission(request, obj)
 
-    @admin.display(description=_("linter"))
-    def lint_status(self, obj):
-        if obj.status != VersionStatus.DRAFT:
-            return "—"
-        problems = definition_services.version_lint(version=obj)
-        if not problems:
-            return format_html('<span class="sdm-ok">{}</span>', _("ready to publish"))
-        return format_html(
-            "{}<ul>{}</ul>",
-            _("%(count)d problem(s)") % {"count": len(problems)},
-            format_html_join("", "<li>{}</li>", ((str(problem),) for problem in problems)),
-        )
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # The linter runs once per page: the report at the top and each step's row use it.
+        version = self.get_object(request, object_id)
+        extra_context = dict(extra_context or {})
+        if version is not None:
+            # Preview walks of this version, newest first: each can become a test case.
+            extra_context["preview_walks"] = list(
+                Response.objects.filter(version=version, is_preview=True)
+                .only("pk", "started_at", "status", "answers")
+                .order_by("-started_at")[:PREVIEW_WALKS_SHOWN]
+            )
+        if version is not None and version.status == VersionStatus.DRAFT:
+            problems = definition_services.version_lint(version=version)
+            request.sdm_lint_problems = problems
+            extra_context["lint_problems"] = problems
+            extra_context["lint_ran"] = True
+        return super().change_view(request, object_id, form_url, extra_context)
 
-    @admin.action(description=_("Publish the selected draft (after the linter)"))
+    @admin.action(description=_("Publish the selected draft…"))
     def publish(self, request, queryset):
-        for version in queryset:
-            try:
-                definition_services.version_publish(version=version, actor=request.user)
-            except ServiceRefused as refused:
-                self.message_user(
-                    request,
-                    format_html(
-                        "{} <ul>{}</ul>",
-                        _("%(version)s was not published:") % {"version": version},
-                        format_html(
-                            "".join("<li>{}</li>" for _ in refused.problems),
-                            *refused.messages,
-                        ),
-                    ),
-                    messages.ERROR,
-                )
-            else:
-                self.message_user(request, _("%(version)s published.") % {"version": version})
+        # Publishing is confirmed on its own page (linter, test cases, patients mid-way,
+        # changes); the action only leads there.
+        if queryset.count() != 1:
+            self.message_user(request, _("Select exactly one draft to publish."), messages.ERROR)
+            return None
+        return redirect("admin:questionnaires_questionnaireversion_publish", queryset.get().pk)
 
     @admin.action(description=_("Clone to a new draft"))
     def clone_to_draft(self, request, queryset):

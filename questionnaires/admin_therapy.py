@@ -19,6 +19,12 @@ from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin, TranslationInlineModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
+from questionnaires.admin_cases import SimulationCaseAdminMixin
+from questionnaires.admin_therapy_forms import (
+    IndicationValuesInlineMixin,
+    TherapyForm,
+    TherapyReviewActionMixin,
+)
 from questionnaires.models import (
     Criterion,
     Evidence,
@@ -117,7 +123,9 @@ class IndicationForm(forms.ModelForm):
             ) % {"keys": keys}
 
 
-class IndicationInline(TranslationInlineModelAdmin, nested_admin.NestedStackedInline):
+class IndicationInline(
+    IndicationValuesInlineMixin, TranslationInlineModelAdmin, nested_admin.NestedStackedInline
+):
     model = Indication
     form = IndicationForm
     extra = 0
@@ -158,7 +166,12 @@ def _formsets_changed(formsets) -> bool:
 
 
 @admin.register(Therapy)
-class TherapyAdmin(SimpleHistoryAdmin, TranslationAdmin, nested_admin.NestedModelAdmin):
+class TherapyAdmin(
+    TherapyReviewActionMixin, SimpleHistoryAdmin, TranslationAdmin, nested_admin.NestedModelAdmin
+):
+    # Routes as checkboxes and the audited "mark reviewed" action: admin_therapy_forms.py.
+    form = TherapyForm
+    actions = ["mark_reviewed"]
     list_display = (
         "slug",
         "name",
@@ -292,21 +305,12 @@ class TherapyRuleAdmin(SimpleHistoryAdmin, TranslationAdmin):
 
 
 @admin.register(SimulationCase)
-class SimulationCaseAdmin(SimpleHistoryAdmin):
+class SimulationCaseAdmin(SimulationCaseAdminMixin, SimpleHistoryAdmin):
+    # Pickers instead of raw JSON, answers from a preview, the result: admin_cases.py.
     list_display = ("name", "version", "expected_leader")
     list_filter = ("version__questionnaire", "version")
     search_fields = ("name",)
     actions = ["run_cases", "run_version_cases"]
-    fields = (
-        "version",
-        "name",
-        "description",
-        "answers",
-        "expected_leader",
-        "expected_not_suitable",
-        "expected_conflicts",
-        "expected_cautions",
-    )
 
     def _report(self, request, outcomes) -> None:
         for outcome in outcomes:

@@ -21,6 +21,7 @@ class AuditAction(models.TextChoices):
     VERSION_RETIRED = "version_retired", _("Version retired")
     VERSION_CLONED = "version_cloned", _("Version cloned")
     VERSION_IMPORTED = "version_imported", _("Version imported")
+    THERAPY_REVIEWED = "therapy_reviewed", _("Therapy profile marked reviewed")
 
 
 class AuditEventQuerySet(models.QuerySet):

@@ -510,11 +510,17 @@ class SimulationCase(models.Model):
         blank=True,
         help_text=_("The option that must fit best (its therapy slug; 'no_change'); empty: any."),
     )
+    # Null: the case does not check the not-suitable list (the default). An empty list
+    # asserts that no option is "not suitable now", so only an author's choice sets it.
     expected_not_suitable = models.JSONField(
         _("expected not suitable"),
-        default=list,
+        null=True,
+        default=None,
         blank=True,
-        help_text=_("Exactly these options must be 'not suitable now', e.g. [\"natalizumab\"]."),
+        help_text=_(
+            "Exactly these options must be 'not suitable now', e.g. [\"natalizumab\"]; "
+            "[] asserts none is; empty: not checked."
+        ),
     )
     expected_conflicts = models.JSONField(
         _("expected conflicts"),
@@ -546,10 +552,11 @@ class SimulationCase(models.Model):
     def expectation(self) -> dict:
         """The expectation in the golden-file format (``services.simulation_cases``)."""
         expect: dict = {
-            "not_suitable": list(self.expected_not_suitable or []),
             "conflicts": dict(self.expected_conflicts or {}),
             "cautions": list(self.expected_cautions or []),
         }
+        if self.expected_not_suitable is not None:
+            expect["not_suitable"] = list(self.expected_not_suitable)
         if self.expected_leader:
             expect["leader"] = self.expected_leader
         return expect
@@ -558,7 +565,11 @@ class SimulationCase(models.Model):
         errors: dict[str, str] = {}
         if not isinstance(self.answers, dict):
             errors["answers"] = _("Give the answers as an object: question key → answer.")
-        problem = _string_list_problem(self.expected_not_suitable)
+        problem = (
+            _string_list_problem(self.expected_not_suitable)
+            if self.expected_not_suitable is not None
+            else None
+        )
         if problem:
             errors["expected_not_suitable"] = problem
         problem = _string_list_problem(self.expected_cautions)

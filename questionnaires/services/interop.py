@@ -135,3 +135,35 @@ def version_export_notes(*, version: QuestionnaireVersion) -> tuple:
 
 def _fhir_status(version: QuestionnaireVersion) -> str:
     return {"draft": "draft", "published": "active", "retired": "retired"}[version.status]
+
+
+@dataclass(frozen=True)
+class ImportPreview:
+    definition: object  # the VersionDef the file holds
+    notes: tuple  # as ImportOutcome.notes
+    existing_versions: int  # versions the questionnaire already has (0: a new questionnaire)
+
+
+def questionnaire_import_preview(*, data: bytes, fmt: str) -> ImportPreview:
+    """What importing ``data`` would write, without writing anything (ServiceRefused if it
+    cannot be imported): the admin shows this report before the import is confirmed."""
+    from questionnaires.engine.lint import lint_structure
+
+    notes: tuple = ()
+    try:
+        if fmt == "sdm":
+            definition = sdm_json.load_bytes(data)
+        elif fmt == "fhir":
+            from questionnaires.interop import fhir_questionnaire
+
+            imported = fhir_questionnaire.import_fhir(data)
+            definition, notes = imported.definition, tuple(imported.report)
+        else:
+            raise ServiceRefused([f"Unknown format '{fmt}': use sdm or fhir."])
+    except sdm_json.ImportRefused as refused:
+        raise ServiceRefused(refused.problems) from refused
+    problems = lint_structure(definition)
+    if problems:
+        raise ServiceRefused(problems)
+    existing = QuestionnaireVersion.objects.filter(questionnaire__slug=definition.slug).count()
+    return ImportPreview(definition=definition, notes=notes, existing_versions=existing)
