@@ -328,10 +328,10 @@ def real_seed_inputs() -> list[tuple[str, WeighingInput, Callable[[], object]]]:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
+    from questionnaires.selectors.definitions import version_definition
     from questionnaires.services import weighing as adapter
     from questionnaires.services.demo import DEMO_QUESTIONNAIRES, demo_questionnaire_ensure
     from questionnaires.services.therapies import therapies_load
-    from questionnaires.selectors.definitions import version_definition
     from tests.summary.builders import CONDITIONS, demo_answers
 
     demo_questionnaire_ensure(path=DEMO_QUESTIONNAIRES[0])

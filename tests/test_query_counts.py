@@ -17,10 +17,10 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from questionnaires.forms import FormWalk as Walk
 from questionnaires.models import Team
 from questionnaires.models.response import InvitationStatus
 from questionnaires.services.invitations import invitation_create
-from questionnaires.forms import FormWalk as Walk
 from tests import clinic_factories as make
 from tests.factories import PatientBrowser, fresh_rate_limits  # noqa: F401
 from tests.summary.builders import CONDITIONS, demo_answers, demo_content_ensure

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from questionnaires.forms import FormWalk as Walk
 from questionnaires.interop.fhir_questionnaire import import_fhir
 from questionnaires.services.definitions import version_create_from_definition, version_publish
 from questionnaires.services.responses import response_save_step, response_start
-from questionnaires.forms import FormWalk as Walk
 from tests.factories import invite
 
 pytestmark = pytest.mark.django_db

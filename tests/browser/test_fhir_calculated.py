@@ -16,8 +16,8 @@ import pytest
 from django.core.management import call_command
 
 from questionnaires.models import Response
-from questionnaires.services.response_export import response_export
 from questionnaires.selectors.definitions import version_definition
+from questionnaires.services.response_export import response_export
 from tests.browser.support import PatientPages, assert_accessible, response_for, screenshot
 
 pytestmark = pytest.mark.browser
