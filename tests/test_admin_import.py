@@ -9,7 +9,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from questionnaires.admin_interop import SESSION_KEY
+from questionnaires.admin.interop import SESSION_KEY
 from questionnaires.models import Choice, Question, Questionnaire, QuestionnaireVersion, Step
 from questionnaires.services.definitions import version_create_from_definition
 from questionnaires.services.interop import version_export
@@ -20,19 +20,16 @@ pytestmark = pytest.mark.django_db
 
 IMPORT_URL = "/admin/questionnaires/questionnaireversion/import/"
 FIXTURE_FHIR = paths.REPO_ROOT / "tests" / "fixtures" / "fhir"
-# The shared samples the older tests read, until they are vendored into the fixtures
-# (then this constant may go away; the fixtures are globbed either way).
-SHARED_FHIR = getattr(paths, "SHARED_FHIR", None)
 
 
-def fhir_samples() -> list[Path]:
-    """Every FHIR sample in the test fixtures, and the shared ones the other tests read
-    (until they are vendored into the fixtures)."""
-    found = {}
-    if SHARED_FHIR is not None and SHARED_FHIR.is_dir():
-        found.update({path.name: path for path in sorted(SHARED_FHIR.glob("*.json"))})
-    found.update({path.name: path for path in sorted(FIXTURE_FHIR.glob("**/*.json"))})
-    return [found[name] for name in sorted(found) if _is_questionnaire(found[name])]
+def fhir_samples(*, refused: bool) -> list[Path]:
+    """Every FHIR Questionnaire in the test fixtures: those the importer takes, or (with
+    ``refused``) those kept under a ``refused/`` folder because the importer must refuse them."""
+    return [
+        path
+        for path in sorted(FIXTURE_FHIR.glob("**/*.json"))
+        if _is_questionnaire(path) and ("refused" in path.parent.parts) == refused
+    ]
 
 
 def _is_questionnaire(path: Path) -> bool:
@@ -44,7 +41,8 @@ def _is_questionnaire(path: Path) -> bool:
     return isinstance(document, dict) and document.get("resourceType") == "Questionnaire"
 
 
-SAMPLES = fhir_samples()
+SAMPLES = fhir_samples(refused=False)
+REFUSED_SAMPLES = fhir_samples(refused=True)
 
 
 def written() -> tuple[int, ...]:
@@ -68,7 +66,7 @@ def upload(admin_client, name: str, data: bytes, fmt: str = "auto"):
 
 
 def test_there_are_fhir_samples_to_import():
-    assert len(SAMPLES) >= 5, f"no FHIR samples found in {FIXTURE_FHIR} or {SHARED_FHIR}"
+    assert len(SAMPLES) >= 5, f"no FHIR samples found in {FIXTURE_FHIR}"
 
 
 @pytest.mark.parametrize("path", SAMPLES, ids=[path.name for path in SAMPLES])
@@ -138,8 +136,18 @@ def test_a_file_that_cannot_be_imported_is_refused_with_its_problems(admin_clien
     assert not admin_client.session.get(SESSION_KEY)
 
 
+@pytest.mark.parametrize("path", REFUSED_SAMPLES, ids=[path.name for path in REFUSED_SAMPLES])
+def test_each_fhir_sample_the_importer_refuses_is_refused_in_the_admin_too(admin_client, path):
+    before = written()
+    response = upload(admin_client, path.name, path.read_bytes())
+    assert response.status_code == 400
+    assert 'data-testid="import-refused"' in response.content.decode()
+    assert written() == before
+    assert not admin_client.session.get(SESSION_KEY)
+
+
 def test_a_pending_upload_expires(admin_client, monkeypatch):
-    import questionnaires.admin_interop as admin_interop
+    import questionnaires.admin.interop as admin_interop
 
     path = SAMPLES[0]
     review_url = upload(admin_client, path.name, path.read_bytes())["Location"]

@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.test import RequestFactory
 from django.urls import reverse
 
-from questionnaires.admin_preview import preview_urls, version_preview
+from questionnaires.admin.preview import preview_urls, version_preview
 from questionnaires.models import QuestionnaireVersion, Response
 from tests.factories import clinic_definition, draft, publish
 

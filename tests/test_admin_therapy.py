@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 from django.test import RequestFactory
 from django.urls import reverse
 
-from questionnaires.admin_therapy import _formsets_changed
+from questionnaires.admin.therapy import _formsets_changed
 from questionnaires.models import Evidence, SimulationCase, Therapy, TherapyRule
 from questionnaires.services.definitions import version_create_from_definition
 from questionnaires.services.therapies import demo_definition, therapies_load

@@ -23,23 +23,34 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin, TranslationInlineModelAdmin
 
-from questionnaires.admin_conditions import (
+from questionnaires.admin.conditions import (
     ConditionBuilderForm,
     ConditionTarget,
     condition_fieldsets,
     condition_form_class,
     condition_row_count,
 )
-from questionnaires.models import Choice, Question, Step, VersionStatus
+from questionnaires.models import Choice, Question, QuestionnaireVersion, Step, VersionStatus
 
 # Fields Django's admin posts besides the forms' own: csrf token and the save button.
 PAGE_OVERHEAD_FIELDS = 2
 
 
-def _version_of(obj):
-    from questionnaires.admin import _version_of as version_of
-
-    return version_of(obj)
+def _version_of(obj) -> QuestionnaireVersion | None:
+    """The version an admin object belongs to (the page's object for nested inlines)."""
+    if obj is None:
+        return None
+    if isinstance(obj, QuestionnaireVersion):
+        return obj
+    for path in ("version", "step.version", "question.step.version", "scale.version"):
+        current = obj
+        for part in path.split("."):
+            current = getattr(current, part, None)
+            if current is None:
+                break
+        if isinstance(current, QuestionnaireVersion):
+            return current
+    return None
 
 
 class _DraftOnly:
@@ -257,7 +268,7 @@ class StepQuestionInline(
 
 def describe_condition(condition) -> str:
     """A short readable line for a condition (the page links to the full editor)."""
-    from questionnaires.admin_conditions import OPERATOR_LABELS, rows_for
+    from questionnaires.admin.conditions import OPERATOR_LABELS, rows_for
 
     shown = rows_for(condition)
     if shown is None:

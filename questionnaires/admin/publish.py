@@ -16,7 +16,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 
-from questionnaires.admin_diff import version_diff
+from questionnaires.admin.diff import version_diff
 from questionnaires.models import QuestionnaireVersion, Response, ResponseStatus, VersionStatus
 from questionnaires.services import definitions as definition_services
 from questionnaires.services.errors import ServiceRefused

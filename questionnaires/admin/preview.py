@@ -2,7 +2,7 @@
 
 Wire it into ``QuestionnaireVersionAdmin`` (admin.py)::
 
-    from questionnaires.admin_preview import preview_urls
+    from questionnaires.admin.preview import preview_urls
 
     def get_urls(self):
         return preview_urls(self) + super().get_urls()

@@ -1,7 +1,7 @@
-"""Content-admin authoring: versions, their steps (``admin_steps``), publishing and import.
+"""Content-admin authoring: versions, their steps (``admin/steps.py``), publishing and import.
 
 A version's page lists its steps; each step and each question has its own page
-(``admin_steps``), so no page outgrows Django's field limit. Nesting and drag ordering
+(``admin/steps.py``), so no page outgrows Django's field limit. Nesting and drag ordering
 come from django-nested-admin, the per-language fields from
 django-modeltranslation, change history from django-simple-history. Published and
 retired versions are shown read-only; the actions publish, clone, retire and export
@@ -18,10 +18,15 @@ from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin, TranslationInlineModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
-from questionnaires.admin_interop import interop_urls
-from questionnaires.admin_preview import preview_urls
-from questionnaires.admin_publish import publish_urls
-from questionnaires.admin_steps import FieldLimitMixin, LabelledRowsMixin, StepListInline
+from questionnaires.admin.interop import interop_urls
+from questionnaires.admin.preview import preview_urls
+from questionnaires.admin.publish import publish_urls
+from questionnaires.admin.steps import (
+    FieldLimitMixin,
+    LabelledRowsMixin,
+    StepListInline,
+    _version_of,
+)
 from questionnaires.models import (
     AuditEvent,
     Instrument,
@@ -39,23 +44,6 @@ from questionnaires.services.errors import ServiceRefused
 from questionnaires.services.interop import version_export, version_export_notes
 
 PREVIEW_WALKS_SHOWN = 5
-
-
-def _version_of(obj) -> QuestionnaireVersion | None:
-    """The version an admin object belongs to (the page's object for nested inlines)."""
-    if obj is None:
-        return None
-    if isinstance(obj, QuestionnaireVersion):
-        return obj
-    for path in ("version", "step.version", "question.step.version", "scale.version"):
-        current = obj
-        for part in path.split("."):
-            current = getattr(current, part, None)
-            if current is None:
-                break
-        if isinstance(current, QuestionnaireVersion):
-            return current
-    return None
 
 
 class DraftOnlyInlineMixin:
@@ -327,4 +315,4 @@ class AuditEventAdmin(admin.ModelAdmin):
         return False
 
 
-from questionnaires import admin_therapy  # noqa: E402, F401
+from questionnaires.admin import therapy  # noqa: E402, F401

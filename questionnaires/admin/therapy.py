@@ -19,8 +19,8 @@ from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin, TranslationInlineModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
-from questionnaires.admin_cases import SimulationCaseAdminMixin
-from questionnaires.admin_therapy_forms import (
+from questionnaires.admin.cases import SimulationCaseAdminMixin
+from questionnaires.admin.therapy_forms import (
     IndicationValuesInlineMixin,
     TherapyForm,
     TherapyReviewActionMixin,
@@ -169,7 +169,7 @@ def _formsets_changed(formsets) -> bool:
 class TherapyAdmin(
     TherapyReviewActionMixin, SimpleHistoryAdmin, TranslationAdmin, nested_admin.NestedModelAdmin
 ):
-    # Routes as checkboxes and the audited "mark reviewed" action: admin_therapy_forms.py.
+    # Routes as checkboxes and the audited "mark reviewed" action: admin/therapy_forms.py.
     form = TherapyForm
     actions = ["mark_reviewed"]
     list_display = (
