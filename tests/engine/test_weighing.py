@@ -18,6 +18,7 @@ from questionnaires.engine.weighing import (
     ConflictLevel,
     Criterion,
     Effect,
+    Group,
     MaxRisk,
     OptionProfile,
     Outcome,
@@ -752,7 +753,9 @@ def test_refused_routes():
     assert all(item.conflicts == () for item in unasked.ranked)
 
 
-def test_conflicts_never_remove_or_rescore_an_option():
+def test_conflicts_never_remove_or_rescore_an_option_but_move_it_to_group_2():
+    # Issue 8: an option that breaks the patient's own stated limit no longer ranks first
+    # with a conflict attached; it is still weighed with the same fit, in group 2.
     options = (
         option("sq", status_quo=True, effectiveness=10, harm=0),
         option(
@@ -766,7 +769,9 @@ def test_conflicts_never_remove_or_rescore_an_option():
     plain = by_id(weigh_options(*options, criteria=(EFF,)))
     assert len(flagged["x"].conflicts) == 3
     assert flagged["x"].fit == plain["x"].fit == 100.0
-    assert flagged["x"].rank == 1
+    assert plain["x"].rank == 1 and plain["x"].group == Group.WITHIN_LIMITS
+    assert flagged["x"].rank == 2 and flagged["x"].group == Group.LIMIT_OR_RESTRICTED
+    assert flagged["sq"].group == Group.WITHIN_LIMITS
 
 
 # --- input checks and metadata ------------------------------------------------------------
