@@ -687,7 +687,7 @@ class _Writer:
                 "uncertain": list(entry.get("uncertain") or []),
                 **_columns("status_note", _text(entry.get("status_note"))),
                 "role": entry.get("role") or "",
-                "scope": dict(entry.get("scope") or {}),
+                "scope": _plain_json(dict(entry.get("scope") or {})),
                 "text": {name: _text(value) for name, value in (entry.get("text") or {}).items()},
             }
             row = existing.pop(disease, None)
@@ -738,11 +738,13 @@ class _Writer:
         adjusting = effect == RuleEffect.ADJUST
         values = {
             "rule_id": entry["id"],
-            "active": True,
+            # A retired rule stays in the file with "active": false, so a database loaded
+            # before keeps it switched off rather than silently active.
+            "active": entry.get("active", True) is not False,
             "therapies": list(applies.get("therapies") or []),
             "families": list(applies.get("families") or []),
             "target_classes": list(applies.get("target_classes") or []),
-            "condition": entry.get("condition"),
+            "condition": _plain_json(entry.get("condition")),
             "effect": effect,
             "criterion": (entry.get("criterion") or "") if adjusting else "",
             "multiplier": _number(entry.get("multiplier")) if adjusting else None,
@@ -790,6 +792,18 @@ class _Writer:
         for evidence_id in wanted:
             RuleEvidence.objects.create(rule=rule, evidence_id=evidence_id)
         return True
+
+
+def _plain_json(value: Any) -> Any:
+    """A condition read with Decimal numbers, as JSON a JSONField stores (a threshold such
+    as a JC virus index of 1.5 becomes the float 1.5, exact enough for a comparison)."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, Mapping):
+        return {key: _plain_json(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain_json(item) for item in value]
+    return value
 
 
 def _assign_decimal_aware(row: Any, values: Mapping[str, Any]) -> bool:
