@@ -687,6 +687,8 @@ class Prepared:
     not_recommended: tuple[str, ...]
     current_therapy: str | None
     current_answer: str | None
+    current_response: str = "unknown"  # Response code: how well the current one works
+    disease_active: bool | None = None
 
 
 def weighing_input_build(
@@ -696,12 +698,9 @@ def weighing_input_build(
     target_classes = {slug: profile.target_class for slug, profile in profiles.therapies.items()}
     prior = prior_treatments_from(pruned, target_classes=target_classes)
     current, current_answer = current_therapy_from(pruned, known=profiles.therapies)
-    status_quo = status_quo_option(
-        profiles,
-        current=current,
-        response=current_response(pruned, current=current),
-        active=prepared_answers.derived.get(DISEASE_ACTIVE),
-    )
+    response = current_response(pruned, current=current)
+    active = prepared_answers.derived.get(DISEASE_ACTIVE)
+    status_quo = status_quo_option(profiles, current=current, response=response, active=active)
     offered = [
         profile
         for profile in profiles.indicated()
@@ -743,6 +742,8 @@ def weighing_input_build(
         not_recommended=not_recommended,
         current_therapy=current,
         current_answer=current_answer,
+        current_response=response,
+        disease_active=active,
     )
 
 
@@ -1097,6 +1098,11 @@ def weighing_to_json(
         },
         "current_therapy": prepared.current_therapy,
         "current_treatment_answer": prepared.current_answer,
+        "status_quo": {
+            "response": prepared.current_response,
+            "disease_active": prepared.disease_active,
+            "restricted": bool(prepared.weighing_input.options[0].restriction_codes),
+        },
         "weight_method": result.weight_method,
         "priority": list(result.priority),
         "weights": dict(result.weights),
