@@ -347,9 +347,9 @@ class Indication(models.Model):
         default=dict,
         blank=True,
         help_text=_(
-            'Only for some patients with this condition: {"condition": <rule condition>, '
-            '"note": {"en": …, "zh-hans": …}, "evidence": [url]}. When the condition is '
-            "false the option is not suitable now."
+            "Only for some patients with this condition: an object with a rule condition, "
+            "a note in each language and evidence addresses. When the condition is false "
+            "the option is not suitable now."
         ),
     )
     text = models.JSONField(
@@ -357,8 +357,8 @@ class Indication(models.Model):
         default=dict,
         blank=True,
         help_text=_(
-            "Replaces the therapy's general texts for this condition: "
-            '{"benefits": {"en": …, "zh-hans": …}, …}.'
+            "Replaces the therapy's general texts for this condition: an object from a text "
+            "field (benefits, downsides …) to its text in each language."
         ),
     )
 
