@@ -82,6 +82,7 @@ SATISFACTION_KEY = "current_treatment_satisfaction"
 MS_RELAPSES_KEY = "ms_relapses_12m"
 MS_MRI_KEY = "ms_mri_activity"
 SLE_KIDNEY_KEY = "sle_kidney"
+SLE_FLARES_KEY = "sle_flares_12m"
 SLE_NEPHRITIS_KEY = "sle_nephritis"
 VITILIGO_SPREADING_KEY = "vit_spreading"
 
@@ -424,6 +425,9 @@ def disease_active(pruned: Mapping[str, Any], scales: Sequence[ScaleResult]) -> 
     if pruned.get(MS_MRI_KEY) == "yes":
         signals.append(True)
     if pruned.get(SLE_KIDNEY_KEY) == "yes_now" or pruned.get(SLE_NEPHRITIS_KEY) == "active":
+        signals.append(True)
+    flares = pruned.get(SLE_FLARES_KEY)
+    if isinstance(flares, int | Decimal) and not isinstance(flares, bool) and flares > 0:
         signals.append(True)
     spreading = pruned.get(VITILIGO_SPREADING_KEY)
     if spreading in ("slow", "fast"):

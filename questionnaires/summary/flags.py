@@ -182,6 +182,21 @@ ANSWER_FLAGS: tuple[AnswerFlag, ...] = (
         _("Active lupus nephritis reported: nephritis-specific treatment."),
     ),
     AnswerFlag(
+        "safety_pregnancy_detail",
+        {"q": "safety_pregnancy_detail", "op": "eq", "value": "pregnant_now"},
+        _("Pregnant now: only options compatible with pregnancy; involve obstetrics."),
+    ),
+    AnswerFlag(
+        "sle_cns",
+        _is_yes("sle_cns"),
+        _("Lupus affecting the brain or nerves: neuropsychiatric lupus needs specialist review."),
+    ),
+    AnswerFlag(
+        "sle_antiphospholipid",
+        {"q": "sle_antiphospholipid", "op": "eq", "value": "yes"},
+        _("Antiphospholipid antibodies: thrombosis risk; matters for pregnancy and treatment."),
+    ),
+    AnswerFlag(
         "vit_spreading",
         {"q": "vit_spreading", "op": "eq", "value": "fast"},
         _("Rapidly spreading vitiligo: active disease."),
