@@ -751,6 +751,7 @@ class _ValueModel:
     best_option: Mapping[str, str]  # per criterion, the highest-ranked option with that value
     groups: Mapping[str, int]  # Group per option
     flags: Mapping[str, int]  # cautions and conflicts to discuss, per option (a tie-break)
+    order_groups: Mapping[str, int]  # the group part of the order key (see build)
 
     @classmethod
     def build(
@@ -761,8 +762,14 @@ class _ValueModel:
         weights: Mapping[str, float],
         groups: Mapping[str, int],
         flags: Mapping[str, int],
+        last: frozenset[str] | set[str] = frozenset(),
     ) -> _ValueModel:
         priority = tuple(weights)
+        # The group part of the order key: an option that comes last in its group sorts
+        # after the group's others and before the next group.
+        order_groups = {
+            option_id: 2 * group + (option_id in last) for option_id, group in groups.items()
+        }
         partials = local_partial_values(criteria=criteria, values_by_option=values_by_option)
         missing = {
             option_id: frozenset(key for key, raw in values.items() if raw is None)
@@ -777,7 +784,7 @@ class _ValueModel:
             partials=partials,
             missing=missing,
             priority=priority,
-            groups=groups,
+            groups=order_groups,
             flags=flags,
         )
         best = {
@@ -801,6 +808,7 @@ class _ValueModel:
             best_option,
             groups,
             flags,
+            order_groups,
         )
 
     def leader_with(self, weights: Mapping[str, float]) -> str | None:
@@ -814,7 +822,7 @@ class _ValueModel:
             partials=self.partials,
             missing=self.missing,
             priority=self.priority,
-            groups=self.groups,
+            groups=self.order_groups,
             flags=self.flags,
         )
         return order[0] if order else None
@@ -863,6 +871,7 @@ def weigh(weighing_input: WeighingInput) -> WeighingResult:
             option_id: len(assessments[option_id].cautions) + len(conflicts[option_id])
             for option_id in suitable
         },
+        last={option_id for option_id in suitable if _last_in_group(assessments[option_id])},
     )
     ranked = tuple(
         _option_result(
@@ -928,6 +937,14 @@ def _check_input(given: WeighingInput) -> OptionProfile:
     if len(status_quos) != 1:
         raise ValueError(f"exactly one status-quo option is needed, got {len(status_quos)}")
     return status_quos[0]
+
+
+def _last_in_group(assessment: _Assessment) -> bool:
+    """ "No change" while the disease is active and uncontrolled comes last in group 2: it is
+    there because it does not treat the disease, while the others in the group do (with a
+    limit or restriction to discuss)."""
+    codes = {reason.code for reason in assessment.restrictions}
+    return ReasonCode.STATUS_QUO_ACTIVE_DISEASE in codes
 
 
 def _group(conflicts: Sequence[Conflict], assessment: _Assessment) -> int:
