@@ -163,18 +163,8 @@ ANSWER_FLAGS: tuple[AnswerFlag, ...] = (
     ),
     AnswerFlag(
         "ms_relapses_12m",
-        {
-            "any": [
-                {"q": "ms_relapses_12m", "op": "gte", "value": 2},
-                {
-                    "all": [
-                        {"q": "ms_relapses_12m", "op": "gte", "value": 1},
-                        {"q": "ms_mri_activity", "op": "eq", "value": "yes"},
-                    ]
-                },
-            ]
-        },
-        _("Highly active MS by the answers (relapses, MRI): high-efficacy therapy advised."),
+        {"q": "ms_relapses_12m", "op": "gte", "value": 2},
+        _("Two or more relapses in 12 months: highly active MS; high-efficacy therapy advised."),
     ),
     AnswerFlag(
         "sle_nephritis",
