@@ -13,7 +13,7 @@ from decimal import Decimal
 import pytest
 
 from questionnaires.engine import weighing as engine
-from questionnaires.models import Therapy
+from questionnaires.models import Indication, Therapy
 from questionnaires.services.therapies import demo_definition, therapies_load
 from questionnaires.services.weighing import (
     ProfilesMissing,
@@ -387,3 +387,26 @@ def test_stored_and_engine_forms_of_the_answers_weigh_the_same(definition, loade
     assert weighing_compute(definition=definition, answers=stored) == weighing_compute(
         definition=definition, answers=engine_form
     )
+
+
+@pytest.mark.django_db
+def test_texts_written_for_the_condition_replace_the_general_ones(definition, loaded):
+    """Issue 8: a therapy serving several conditions shows each its own texts."""
+    indication = Indication.objects.get(therapy__slug="alpha_mab", disease="psoriasis")
+    indication.text = {
+        "benefits": {"en": "Clearer skin, for psoriasis.", "zh-hans": "银屑病皮损更少。"}
+    }
+    indication.role = "bridge"
+    indication.save()
+
+    result = weigh(definition, priority_ranking=RANK_EFFECT_FIRST)
+
+    display = result["options"]["alpha_mab"]
+    assert display["benefits"] == {
+        "en": "Clearer skin, for psoriasis.",
+        "zh-hans": "银屑病皮损更少。",
+    }
+    assert display["role"] == "bridge"
+    alpha = next(option for option in result["ranked"] if option["option_id"] == "alpha_mab")
+    assert alpha["group"] == 2
+    assert [reason["code"] for reason in alpha["restrictions"]] == ["bridge_therapy"]
