@@ -122,6 +122,15 @@ class IndicationForm(forms.ModelForm):
                 "Criterion key → number, in the criterion's unit. Criteria: %(keys)s."
             ) % {"keys": keys}
 
+    def clean_scope(self):
+        """A scope's condition is checked like a rule condition (same answers, same keys)."""
+        scope = self.cleaned_data.get("scope")
+        if isinstance(scope, dict) and scope.get("condition") is not None:
+            problems = therapy_services.rule_condition_problems(condition=scope["condition"])
+            if problems:
+                raise forms.ValidationError([str(problem) for problem in problems])
+        return scope
+
 
 class IndicationInline(
     IndicationValuesInlineMixin, TranslationInlineModelAdmin, nested_admin.NestedStackedInline
@@ -136,6 +145,9 @@ class IndicationInline(
         ("severity", "certainty"),
         "values",
         "uncertain",
+        "role",
+        "scope",
+        "text",
     )
 
 
@@ -193,7 +205,7 @@ class TherapyAdmin(
                     ("slug", "family"),
                     "name",
                     ("target", "target_class"),
-                    "routes",
+                    ("routes", "administration"),
                     "schedule",
                     ("onset_weeks_min", "onset_weeks_max"),
                     ("revision", "evidence_review"),

@@ -4,4 +4,6 @@ Everything here takes frozen dataclasses (or plain JSON-like values) and returns
 frozen dataclasses, so it can be tested in microseconds and reasoned about alone.
 """
 
-ENGINE_VERSION = "1.0.0"
+# 2.0.0 (issue 8): guideline groups order the options before fit, serious harm on a log
+# scale, the route/frequency burden from the administration; results of 1.0.0 differ.
+ENGINE_VERSION = "2.0.0"

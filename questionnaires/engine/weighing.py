@@ -172,7 +172,83 @@ class Effect:
     NOT_SUITABLE = "not_suitable"
     CAUTION = "caution"
     ADJUST = "adjust"
-    ALL = (NOT_SUITABLE, CAUTION, ADJUST)
+    # Guideline-restricted: "use only when other options are unsuitable" (EMA advice on
+    # JAK inhibitors for people 65 or older, smokers, with cardiovascular or cancer risk;
+    # second-line labels). The option stays on the table, in group 2.
+    RESTRICTED = "restricted"
+    ALL = (NOT_SUITABLE, CAUTION, ADJUST, RESTRICTED)
+
+
+class Administration:
+    """How a therapy is taken and how often (``Therapy.administration``)."""
+
+    TOPICAL_DAILY = "topical_daily"
+    ORAL_DAILY = "oral_daily"
+    ORAL_WEEKLY = "oral_weekly"
+    ORAL_COURSES = "oral_courses"
+    INJECTION_1_2_WEEKS = "injection_1_2_weeks"  # self-injection at least every 2 weeks
+    INJECTION_4_12_WEEKS = "injection_4_12_weeks"
+    INFUSION = "infusion"
+    PHOTOTHERAPY = "phototherapy"
+    PROCEDURE = "procedure"
+    NONE = "none"  # "no change" only
+    ALL = (
+        TOPICAL_DAILY,
+        ORAL_DAILY,
+        ORAL_WEEKLY,
+        ORAL_COURSES,
+        INJECTION_1_2_WEEKS,
+        INJECTION_4_12_WEEKS,
+        INFUSION,
+        PHOTOTHERAPY,
+        PROCEDURE,
+        NONE,
+    )
+    NEEDLES = (INJECTION_1_2_WEEKS, INJECTION_4_12_WEEKS, INFUSION)
+    # The route/frequency burden (the "convenience" criterion, 0 = nothing new, 4 = the
+    # most). A convention for clinicians to review, ordered as patients' stated
+    # preferences order them in discrete-choice studies (fewer, less invasive
+    # administrations preferred; clinic-bound schedules least): see docs/weighing.md.
+    BURDEN: Mapping[str, Decimal] = {
+        NONE: Decimal(0),
+        ORAL_WEEKLY: Decimal(1),
+        ORAL_COURSES: Decimal(1),
+        ORAL_DAILY: Decimal("1.5"),
+        INJECTION_4_12_WEEKS: Decimal(2),
+        TOPICAL_DAILY: Decimal(2),
+        INJECTION_1_2_WEEKS: Decimal("2.5"),
+        INFUSION: Decimal(3),
+        PHOTOTHERAPY: Decimal("3.5"),
+        PROCEDURE: Decimal(4),
+    }
+
+
+class Role:
+    """The part an option plays for one condition (``indications.<cond>.role``)."""
+
+    BACKGROUND = "background"  # taken alongside the others (hydroxychloroquine in lupus)
+    BRIDGE = "bridge"  # a short bridge while another treatment starts (glucocorticoids)
+    ALL = (BACKGROUND, BRIDGE)
+
+
+class Scale:
+    """How raw values of a criterion map onto the local 0–1 scale."""
+
+    LINEAR = "linear"
+    # log10 of the value (floored at LOG_FLOOR): for risks whose bands differ 100-fold,
+    # 0.1 → 1 → 10 per 1000 are equal steps.
+    LOG = "log"
+    ALL = (LINEAR, LOG)
+    LOG_FLOOR = Decimal("0.01")
+
+
+class Group:
+    """Guideline tiers: they shape the order without hiding anything (docs/weighing.md)."""
+
+    WITHIN_LIMITS = 1  # suitable and within all the patient's limits
+    LIMIT_OR_RESTRICTED = 2  # against a stated limit, guideline-restricted, or a role
+    NOT_SUITABLE = 3  # not suitable now (``WeighingResult.not_suitable``)
+    ALL = (WITHIN_LIMITS, LIMIT_OR_RESTRICTED, NOT_SUITABLE)
 
 
 class ConflictKind:
@@ -180,7 +256,14 @@ class ConflictKind:
     EXPERIMENTAL_NOT_WANTED = "experimental_not_wanted"
     ROUTE_REFUSED = "route_refused"
     RISK_UNKNOWN = "risk_unknown"
-    ALL = (ABOVE_RISK_LIMIT, EXPERIMENTAL_NOT_WANTED, ROUTE_REFUSED, RISK_UNKNOWN)
+    INJECTIONS_NOT_WANTED = "injections_not_wanted"
+    ALL = (
+        ABOVE_RISK_LIMIT,
+        EXPERIMENTAL_NOT_WANTED,
+        ROUTE_REFUSED,
+        RISK_UNKNOWN,
+        INJECTIONS_NOT_WANTED,
+    )
 
 
 class ConflictLevel:
@@ -195,6 +278,12 @@ class ReasonCode:
     DID_NOT_WORK_BEFORE = "did_not_work_before"
     STOPPED_FOR_SIDE_EFFECTS = "stopped_for_side_effects"
     SAME_CLASS_DID_NOT_WORK = "same_class_did_not_work"
+    OUT_OF_SCOPE = "out_of_scope"  # the indication's scope condition is false
+    BRIDGE_THERAPY = "bridge_therapy"  # Role.BRIDGE
+    BACKGROUND_THERAPY = "background_therapy"  # Role.BACKGROUND
+    # The status quo while the disease is active and not controlled by a current
+    # treatment: guidelines treat active disease (set by the caller, see docs/weighing.md).
+    STATUS_QUO_ACTIVE_DISEASE = "status_quo_active_disease"
 
 
 class WeightMethod:
@@ -248,16 +337,22 @@ def _optional_decimal(value: Any) -> Decimal | None:
 class Criterion:
     key: str  # a CriterionKey value (others are allowed, e.g. for a disease-specific criterion)
     better: str  # Better.HIGHER or Better.LOWER: which direction of the raw value is better
+    scale: str = Scale.LINEAR  # Scale code: how raw values map onto the 0–1 scale
 
     def __post_init__(self) -> None:
         _require(self.key, "criterion key")
         _check_code(self.better, Better.ALL, "criterion direction")
+        _check_code(self.scale, Scale.ALL, "criterion scale")
+
+
+# Criteria whose raw values span orders of magnitude (docs/weighing.md, "Harm").
+LOG_SCALE_CRITERIA = frozenset({CriterionKey.SERIOUS_HARM})
 
 
 DEFAULT_CRITERIA: tuple[Criterion, ...] = (
     Criterion(CriterionKey.EFFECTIVENESS, Better.HIGHER),
     Criterion(CriterionKey.SPEED, Better.LOWER),
-    Criterion(CriterionKey.SERIOUS_HARM, Better.LOWER),
+    Criterion(CriterionKey.SERIOUS_HARM, Better.LOWER, Scale.LOG),
     Criterion(CriterionKey.SIDE_EFFECTS, Better.LOWER),
     Criterion(CriterionKey.CONVENIENCE, Better.LOWER),
     Criterion(CriterionKey.MONITORING, Better.LOWER),
@@ -285,6 +380,18 @@ class OptionProfile:
     # "No change / stay on the current treatment". The caller always includes exactly one.
     is_status_quo: bool = False
     version: int = 1  # profile version, recorded in the result
+    # Administration code; when given it sets the "convenience" burden (Administration.BURDEN)
+    # and decides whether the option needs needles (the "avoid injections" limit).
+    administration: str = ""
+    # Indication scope for this disease: when the condition is false for the answers the
+    # option is not suitable now (ReasonCode.OUT_OF_SCOPE with this note and evidence).
+    scope: Condition | None = None
+    scope_note: Text = field(default_factory=dict)
+    scope_evidence: tuple[str, ...] = ()
+    role: str = ""  # Role code for this disease; "" = an alternative like the others
+    # Built-in group-2 reasons the caller knows (ReasonCode values), e.g. the status quo
+    # while the disease is active and uncontrolled.
+    restriction_codes: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         _require(self.option_id, "option id")
@@ -292,6 +399,10 @@ class OptionProfile:
         _check_code(self.certainty, Certainty.ALL, "certainty")
         for route in self.routes:
             _check_code(route, Route.ALL, "route")
+        if self.administration:
+            _check_code(self.administration, Administration.ALL, "administration")
+        if self.role:
+            _check_code(self.role, Role.ALL, "role")
         for key, value in self.values.items():
             _as_decimal(value, what=f"value of {key!r} for {self.option_id!r}")
         if self.serious_harm_per_1000 is not None:
@@ -355,6 +466,7 @@ class Preferences:
     mar_serious_harm: str | None = None  # MaxRisk code; None = not asked (no gate)
     routes_accepted: tuple[str, ...] = ()  # Route codes; () = not asked (no gate)
     experimental_openness: str | None = None  # Openness code; None = not asked
+    avoid_injections: bool = False  # "I would rather avoid injections and infusions"
 
     def __post_init__(self) -> None:
         if self.mar_serious_harm is not None:
@@ -454,6 +566,15 @@ class OptionResult:
     adjustments: tuple[Adjustment, ...]
     explanation: Explanation
     profile_version: int
+    # Group.WITHIN_LIMITS or Group.LIMIT_OR_RESTRICTED, and why: the limits broken
+    # (conflicts at level "conflict") and the restrictions (rules with effect
+    # "restricted" and the built-in codes).
+    group: int = Group.WITHIN_LIMITS
+    restrictions: tuple[Reason, ...] = ()
+
+    @property
+    def limits_broken(self) -> tuple[Conflict, ...]:
+        return tuple(c for c in self.conflicts if c.level == ConflictLevel.CONFLICT)
 
     @property
     def fit_display(self) -> int:
@@ -551,26 +672,36 @@ def local_partial_values(
 ) -> dict[str, dict[str, float]]:
     """Partial values 0–1 per option and criterion, on the scale of the options given.
 
-    v = (x − worst)/(best − worst); all equal → 1.0; missing (None) → 0.0.
+    v = (x − worst)/(best − worst); all equal → 1.0; missing (None) → 0.0. On a
+    ``Scale.LOG`` criterion x is log10(max(raw, Scale.LOG_FLOOR)) instead of the raw value.
     """
     partials: dict[str, dict[str, float]] = {option: {} for option in values_by_option}
     for criterion in criteria:
         key = criterion.key
-        known = [float(v[key]) for v in values_by_option.values() if v[key] is not None]
+        scaled = {
+            option: None if values[key] is None else _scaled(values[key], criterion.scale)
+            for option, values in values_by_option.items()
+        }
+        known = [number for number in scaled.values() if number is not None]
         low, high = (min(known), max(known)) if known else (0.0, 0.0)
         span = high - low
-        for option, values in values_by_option.items():
-            raw = values[key]
-            if raw is None:
+        for option, number in scaled.items():
+            if number is None:
                 partial = 0.0
             elif span == 0:
                 partial = 1.0
             elif criterion.better == Better.HIGHER:
-                partial = (float(raw) - low) / span
+                partial = (number - low) / span
             else:
-                partial = (high - float(raw)) / span
+                partial = (high - number) / span
             partials[option][key] = partial
     return partials
+
+
+def _scaled(raw: Decimal, scale: str) -> float:
+    if scale == Scale.LOG:
+        return float(max(Decimal(raw), Scale.LOG_FLOOR).log10())
+    return float(raw)
 
 
 def fit_contributions(
@@ -603,6 +734,7 @@ class _Assessment:
     adjustments: tuple[Adjustment, ...]
     values: Mapping[str, Decimal | None]  # per criterion key, after adjustments
     serious_harm: Decimal | None  # after adjustments
+    restrictions: tuple[Reason, ...] = ()  # group 2: guideline-restricted or a role
 
 
 @dataclass(frozen=True)
@@ -617,6 +749,9 @@ class _ValueModel:
     ranked_ids: tuple[str, ...]
     best: Mapping[str, float]  # the best partial value per criterion among the options
     best_option: Mapping[str, str]  # per criterion, the highest-ranked option with that value
+    groups: Mapping[str, int]  # Group per option
+    flags: Mapping[str, int]  # cautions and conflicts to discuss, per option (a tie-break)
+    order_groups: Mapping[str, int]  # the group part of the order key (see build)
 
     @classmethod
     def build(
@@ -625,8 +760,16 @@ class _ValueModel:
         criteria: Sequence[Criterion],
         values_by_option: Mapping[str, Mapping[str, Decimal | None]],
         weights: Mapping[str, float],
+        groups: Mapping[str, int],
+        flags: Mapping[str, int],
+        last: frozenset[str] | set[str] = frozenset(),
     ) -> _ValueModel:
         priority = tuple(weights)
+        # The group part of the order key: an option that comes last in its group sorts
+        # after the group's others and before the next group.
+        order_groups = {
+            option_id: 2 * group + (option_id in last) for option_id, group in groups.items()
+        }
         partials = local_partial_values(criteria=criteria, values_by_option=values_by_option)
         missing = {
             option_id: frozenset(key for key, raw in values.items() if raw is None)
@@ -636,7 +779,14 @@ class _ValueModel:
             option_id: fit_contributions(partials[option_id], weights) for option_id in partials
         }
         fits = {option_id: fit_from(parts) for option_id, parts in contributions.items()}
-        ranked_ids = _ranked(fits=fits, partials=partials, missing=missing, priority=priority)
+        ranked_ids = _ranked(
+            fits=fits,
+            partials=partials,
+            missing=missing,
+            priority=priority,
+            groups=order_groups,
+            flags=flags,
+        )
         best = {
             key: max((values[key] for values in partials.values()), default=0.0) for key in priority
         }
@@ -647,7 +797,19 @@ class _ValueModel:
             for key in priority
             if ranked_ids
         }
-        return cls(priority, partials, missing, contributions, fits, ranked_ids, best, best_option)
+        return cls(
+            priority,
+            partials,
+            missing,
+            contributions,
+            fits,
+            ranked_ids,
+            best,
+            best_option,
+            groups,
+            flags,
+            order_groups,
+        )
 
     def leader_with(self, weights: Mapping[str, float]) -> str | None:
         """The first option under other weights (same partial values, same tie-break)."""
@@ -656,7 +818,12 @@ class _ValueModel:
             for option_id in self.ranked_ids
         }
         order = _ranked(
-            fits=fits, partials=self.partials, missing=self.missing, priority=self.priority
+            fits=fits,
+            partials=self.partials,
+            missing=self.missing,
+            priority=self.priority,
+            groups=self.order_groups,
+            flags=self.flags,
         )
         return order[0] if order else None
 
@@ -680,13 +847,31 @@ def weigh(weighing_input: WeighingInput) -> WeighingResult:
         for option in given.options
         if not assessments[option.option_id].reasons
     }
+    risk_limit = _risk_limit(
+        preferences.mar_serious_harm, status_quo_risk=assessments[status_quo.option_id].serious_harm
+    )
+    conflicts = {
+        option_id: _conflicts(
+            option,
+            risk=assessments[option_id].serious_harm,
+            preferences=preferences,
+            risk_limit=risk_limit,
+        )
+        for option_id, option in suitable.items()
+    }
+    groups = {
+        option_id: _group(conflicts[option_id], assessments[option_id]) for option_id in suitable
+    }
     model = _ValueModel.build(
         criteria=given.criteria,
         values_by_option={option_id: assessments[option_id].values for option_id in suitable},
         weights=weights,
-    )
-    risk_limit = _risk_limit(
-        preferences.mar_serious_harm, status_quo_risk=assessments[status_quo.option_id].serious_harm
+        groups=groups,
+        flags={
+            option_id: len(assessments[option_id].cautions) + len(conflicts[option_id])
+            for option_id in suitable
+        },
+        last={option_id for option_id in suitable if _last_in_group(assessments[option_id])},
     )
     ranked = tuple(
         _option_result(
@@ -695,17 +880,19 @@ def weigh(weighing_input: WeighingInput) -> WeighingResult:
             model=model,
             weights=weights,
             assessment=assessments[option_id],
-            conflicts=_conflicts(
-                suitable[option_id],
-                risk=assessments[option_id].serious_harm,
-                preferences=preferences,
-                risk_limit=risk_limit,
-            ),
+            conflicts=conflicts[option_id],
         )
         for rank, option_id in enumerate(model.ranked_ids, start=1)
     )
+    # How close first place is, among the options of the leader's group: weights cannot
+    # move an option across groups, so only those are rivals.
+    leading_group = tuple(
+        option_id
+        for option_id in model.ranked_ids
+        if groups[option_id] == groups[model.ranked_ids[0]]
+    )
     sensitivity = analyse_sensitivity(
-        ranked_ids=model.ranked_ids,
+        ranked_ids=leading_group,
         fits=model.fits,
         partial_values=model.partials,
         weights=weights,
@@ -752,6 +939,21 @@ def _check_input(given: WeighingInput) -> OptionProfile:
     return status_quos[0]
 
 
+def _last_in_group(assessment: _Assessment) -> bool:
+    """ "No change" while the disease is active and uncontrolled comes last in group 2: it is
+    there because it does not treat the disease, while the others in the group do (with a
+    limit or restriction to discuss)."""
+    codes = {reason.code for reason in assessment.restrictions}
+    return ReasonCode.STATUS_QUO_ACTIVE_DISEASE in codes
+
+
+def _group(conflicts: Sequence[Conflict], assessment: _Assessment) -> int:
+    """Group 2 when the option breaks a stated limit or is restricted; else group 1."""
+    if assessment.restrictions or any(c.level == ConflictLevel.CONFLICT for c in conflicts):
+        return Group.LIMIT_OR_RESTRICTED
+    return Group.WITHIN_LIMITS
+
+
 def _assess_all(given: WeighingInput, *, status_quo: OptionProfile) -> dict[str, _Assessment]:
     """Rules (in rule-id order; each condition tested once) and history, per option."""
     fired = tuple(
@@ -769,6 +971,7 @@ def _assess_all(given: WeighingInput, *, status_quo: OptionProfile) -> dict[str,
             prior_treatments=given.prior_treatments,
             current=current,
             failed_classes=failed_classes,
+            answers=given.answers,
         )
         for option in given.options
     }
@@ -806,12 +1009,28 @@ def _assess(
     prior_treatments: Sequence[PriorTreatment],
     current: frozenset[str],
     failed_classes: Mapping[str, tuple[str, ...]],
+    answers: Mapping[str, Any],
 ) -> _Assessment:
     values = _raw_values(option, criteria)
     risk = _optional_decimal(option.serious_harm_per_1000)
     reasons: list[Reason] = []
     cautions: list[Reason] = []
     adjustments: list[Adjustment] = []
+    restrictions = [Reason(code) for code in option.restriction_codes]
+
+    if option.scope is not None and not evaluate(option.scope, answers):
+        reasons.append(
+            Reason(
+                ReasonCode.OUT_OF_SCOPE,
+                clinician_message=option.scope_note,
+                patient_message=option.scope_note,
+                evidence_ids=option.scope_evidence,
+            )
+        )
+    if option.role == Role.BRIDGE:
+        restrictions.append(Reason(ReasonCode.BRIDGE_THERAPY))
+    elif option.role == Role.BACKGROUND:
+        restrictions.append(Reason(ReasonCode.BACKGROUND_THERAPY))
 
     if not option.is_status_quo:
         reasons.extend(_history_reasons(option.option_id, prior_treatments, current))
@@ -850,6 +1069,8 @@ def _assess(
             reasons.append(reason)
         elif rule.effect == Effect.CAUTION:
             cautions.append(reason)
+        elif rule.effect == Effect.RESTRICTED:
+            restrictions.append(reason)
         elif rule.criterion in values or rule.criterion == CriterionKey.SERIOUS_HARM:
             adjustment, values, risk = _adjust(
                 values,
@@ -861,7 +1082,9 @@ def _assess(
             )
             adjustments.append(adjustment)
         # An adjustment to a criterion that is not weighed changes nothing: skipped.
-    return _Assessment(tuple(reasons), tuple(cautions), tuple(adjustments), values, risk)
+    return _Assessment(
+        tuple(reasons), tuple(cautions), tuple(adjustments), values, risk, tuple(restrictions)
+    )
 
 
 def _history_reasons(
@@ -884,6 +1107,9 @@ def _raw_values(option: OptionProfile, criteria: Sequence[Criterion]) -> dict[st
         raw = option.values.get(criterion.key)
         if raw is None and criterion.key == CriterionKey.CERTAINTY:
             raw = Certainty.SCORE[option.certainty]
+        if criterion.key == CriterionKey.CONVENIENCE and option.administration:
+            # The route and how often, not a per-profile guess: see Administration.BURDEN.
+            raw = Administration.BURDEN[option.administration]
         values[criterion.key] = _optional_decimal(raw)
     return values
 
@@ -925,15 +1151,17 @@ def _ranked(
     partials: Mapping[str, Mapping[str, float]],
     missing: Mapping[str, frozenset[str]],
     priority: Sequence[str],
+    groups: Mapping[str, int],
+    flags: Mapping[str, int],
 ) -> tuple[str, ...]:
-    """Option ids by fit, then by (partial value, known before missing) in priority order,
-    then by id."""
+    """Option ids by group, then fit, then (partial value, known before missing) in
+    priority order, then fewer cautions and conflicts to discuss, then id."""
 
-    def order(option_id: str) -> tuple[float, tuple[tuple[float, bool], ...], str]:
+    def order(option_id: str) -> tuple[int, float, tuple[tuple[float, bool], ...], int, str]:
         per_criterion = tuple(
             (-partials[option_id][key], key in missing[option_id]) for key in priority
         )
-        return -fits[option_id], per_criterion, option_id
+        return groups[option_id], -fits[option_id], per_criterion, flags[option_id], option_id
 
     return tuple(sorted(fits, key=order))
 
@@ -962,6 +1190,8 @@ def _conflicts(
         conflicts.append(
             Conflict(ConflictKind.EXPERIMENTAL_NOT_WANTED, level, {"openness": openness})
         )
+    if preferences.avoid_injections:
+        conflicts.extend(_injection_conflicts(option))
     accepted = preferences.routes_accepted
     if accepted:
         refused = tuple(route for route in option.routes if route not in accepted)
@@ -977,6 +1207,27 @@ def _conflicts(
                 )
             )
     return tuple(conflicts)
+
+
+NEEDLE_ROUTES = (Route.SUBCUTANEOUS, Route.INTRAVENOUS)
+
+
+def _injection_conflicts(option: OptionProfile) -> tuple[Conflict, ...]:
+    """ "I would rather avoid injections": an option given by needle breaks it; one that
+    can also be taken another way (methotrexate tablets) is to discuss."""
+    needles = tuple(route for route in option.routes if route in NEEDLE_ROUTES)
+    if not needles:
+        return ()
+    others = tuple(route for route in option.routes if route not in NEEDLE_ROUTES)
+    by_needle = option.administration in Administration.NEEDLES or not others
+    level = ConflictLevel.CONFLICT if by_needle else ConflictLevel.DISCUSS
+    return (
+        Conflict(
+            ConflictKind.INJECTIONS_NOT_WANTED,
+            level,
+            {"routes": needles, "administration": option.administration},
+        ),
+    )
 
 
 def _risk_conflicts(
@@ -1050,4 +1301,6 @@ def _option_result(
         adjustments=assessment.adjustments,
         explanation=_explain(option_id, model=model, weights=weights),
         profile_version=option.version,
+        group=model.groups[option_id],
+        restrictions=assessment.restrictions,
     )

@@ -9,7 +9,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -18,589 +17,1667 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Instrument',
+            name="Instrument",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.SlugField(max_length=64, unique=True, verbose_name='key')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('licence', models.TextField(blank=True, verbose_name='licence')),
-                ('copyright_notice', models.TextField(blank=True, verbose_name='copyright notice')),
-                ('allowed_use', models.TextField(blank=True, verbose_name='allowed use')),
-                ('citation', models.TextField(blank=True, verbose_name='citation')),
-                ('url', models.URLField(blank=True, max_length=500, verbose_name='address')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.SlugField(max_length=64, unique=True, verbose_name="key")),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                ("licence", models.TextField(blank=True, verbose_name="licence")),
+                ("copyright_notice", models.TextField(blank=True, verbose_name="copyright notice")),
+                ("allowed_use", models.TextField(blank=True, verbose_name="allowed use")),
+                ("citation", models.TextField(blank=True, verbose_name="citation")),
+                ("url", models.URLField(blank=True, max_length=500, verbose_name="address")),
             ],
             options={
-                'verbose_name': 'instrument',
-                'verbose_name_plural': 'instruments',
-                'ordering': ['key'],
+                "verbose_name": "instrument",
+                "verbose_name_plural": "instruments",
+                "ordering": ["key"],
             },
         ),
         migrations.CreateModel(
-            name='Questionnaire',
+            name="Questionnaire",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=80, unique=True, verbose_name='slug')),
-                ('disease', models.CharField(blank=True, choices=[('psoriasis', 'Plaque psoriasis'), ('atopic_dermatitis', 'Atopic dermatitis (eczema)'), ('multiple_sclerosis', 'Relapsing multiple sclerosis'), ('sle', 'Systemic lupus erythematosus (lupus)'), ('vitiligo', 'Vitiligo')], help_text='Leave empty when the questionnaire covers several conditions.', max_length=32, verbose_name='condition')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(max_length=80, unique=True, verbose_name="slug")),
+                (
+                    "disease",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("psoriasis", "Plaque psoriasis"),
+                            ("atopic_dermatitis", "Atopic dermatitis (eczema)"),
+                            ("multiple_sclerosis", "Relapsing multiple sclerosis"),
+                            ("sle", "Systemic lupus erythematosus (lupus)"),
+                            ("vitiligo", "Vitiligo"),
+                        ],
+                        help_text="Leave empty when the questionnaire covers several conditions.",
+                        max_length=32,
+                        verbose_name="condition",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
             ],
             options={
-                'verbose_name': 'questionnaire',
-                'verbose_name_plural': 'questionnaires',
-                'ordering': ['slug'],
+                "verbose_name": "questionnaire",
+                "verbose_name_plural": "questionnaires",
+                "ordering": ["slug"],
             },
         ),
         migrations.CreateModel(
-            name='HistoricalInstrument',
+            name="HistoricalInstrument",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('key', models.SlugField(max_length=64, verbose_name='key')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('licence', models.TextField(blank=True, verbose_name='licence')),
-                ('copyright_notice', models.TextField(blank=True, verbose_name='copyright notice')),
-                ('allowed_use', models.TextField(blank=True, verbose_name='allowed use')),
-                ('citation', models.TextField(blank=True, verbose_name='citation')),
-                ('url', models.URLField(blank=True, max_length=500, verbose_name='address')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.SlugField(max_length=64, verbose_name="key")),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                ("licence", models.TextField(blank=True, verbose_name="licence")),
+                ("copyright_notice", models.TextField(blank=True, verbose_name="copyright notice")),
+                ("allowed_use", models.TextField(blank=True, verbose_name="allowed use")),
+                ("citation", models.TextField(blank=True, verbose_name="citation")),
+                ("url", models.URLField(blank=True, max_length=500, verbose_name="address")),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical instrument',
-                'verbose_name_plural': 'historical instruments',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
-            },
-            bases=(simple_history.models.HistoricalChanges, models.Model),
-        ),
-        migrations.CreateModel(
-            name='HistoricalQuestionnaire',
-            fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=80, verbose_name='slug')),
-                ('disease', models.CharField(blank=True, choices=[('psoriasis', 'Plaque psoriasis'), ('atopic_dermatitis', 'Atopic dermatitis (eczema)'), ('multiple_sclerosis', 'Relapsing multiple sclerosis'), ('sle', 'Systemic lupus erythematosus (lupus)'), ('vitiligo', 'Vitiligo')], help_text='Leave empty when the questionnaire covers several conditions.', max_length=32, verbose_name='condition')),
-                ('created_at', models.DateTimeField(blank=True, editable=False, verbose_name='created')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-            ],
-            options={
-                'verbose_name': 'historical questionnaire',
-                'verbose_name_plural': 'historical questionnaires',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
-            },
-            bases=(simple_history.models.HistoricalChanges, models.Model),
-        ),
-        migrations.CreateModel(
-            name='Question',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=64, validators=[django.core.validators.RegexValidator('^[a-z][a-z0-9_]{0,63}$', 'Use lowercase letters, digits and underscores, starting with a letter.')], verbose_name='key')),
-                ('order', models.PositiveIntegerField(default=0, verbose_name='order')),
-                ('kind', models.CharField(choices=[('single_choice', 'Single choice'), ('multiple_choice', 'Multiple choice'), ('yes_no', 'Yes / no'), ('integer', 'Whole number'), ('decimal', 'Decimal number (with unit)'), ('rating', 'Rating 0–10'), ('date', 'Date'), ('short_text', 'Short text'), ('long_text', 'Long text'), ('ranking', 'Ranking (order a list)'), ('repeat_group', 'Repeat group (rows of sub-questions)'), ('display', 'Display text only')], max_length=32, verbose_name='kind')),
-                ('text', models.TextField(verbose_name='question text')),
-                ('text_en', models.TextField(null=True, verbose_name='question text')),
-                ('text_zh_hans', models.TextField(null=True, verbose_name='question text')),
-                ('help', models.TextField(blank=True, verbose_name='hint')),
-                ('help_en', models.TextField(blank=True, null=True, verbose_name='hint')),
-                ('help_zh_hans', models.TextField(blank=True, null=True, verbose_name='hint')),
-                ('required', models.BooleanField(default=False, verbose_name='required')),
-                ('read_only', models.BooleanField(default=False, verbose_name='read only')),
-                ('min_value', models.DecimalField(blank=True, decimal_places=4, max_digits=14, null=True, verbose_name='minimum')),
-                ('max_value', models.DecimalField(blank=True, decimal_places=4, max_digits=14, null=True, verbose_name='maximum')),
-                ('unit', models.CharField(blank=True, max_length=32, verbose_name='unit')),
-                ('max_length', models.PositiveIntegerField(blank=True, null=True, verbose_name='maximum length')),
-                ('max_rows', models.PositiveIntegerField(blank=True, null=True, verbose_name='maximum rows')),
-                ('show_if', models.JSONField(blank=True, null=True, verbose_name='show if')),
-                ('criterion', models.CharField(blank=True, max_length=64, verbose_name='weighing criterion')),
-                ('link_id', models.CharField(blank=True, max_length=255, verbose_name='FHIR linkId')),
-                ('instrument', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='questions', to='questionnaires.instrument')),
-                ('parent', models.ForeignKey(blank=True, help_text='Set for the sub-questions of a repeat group.', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='children', to='questionnaires.question')),
-            ],
-            options={
-                'verbose_name': 'question',
-                'verbose_name_plural': 'questions',
-                'ordering': ['step', 'order', 'pk'],
-            },
-        ),
-        migrations.CreateModel(
-            name='HistoricalChoice',
-            fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('order', models.PositiveIntegerField(default=0, verbose_name='order')),
-                ('value', models.CharField(max_length=100, verbose_name='coded value')),
-                ('label', models.CharField(max_length=300, verbose_name='label')),
-                ('label_en', models.CharField(max_length=300, null=True, verbose_name='label')),
-                ('label_zh_hans', models.CharField(max_length=300, null=True, verbose_name='label')),
-                ('score', models.DecimalField(blank=True, decimal_places=4, max_digits=10, null=True, verbose_name='score')),
-                ('system', models.CharField(blank=True, max_length=255, verbose_name='code system')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('question', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='questionnaires.question')),
-            ],
-            options={
-                'verbose_name': 'historical choice',
-                'verbose_name_plural': 'historical choices',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical instrument",
+                "verbose_name_plural": "historical instruments",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='Invitation',
+            name="HistoricalQuestionnaire",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('token_hash', models.CharField(editable=False, max_length=64, unique=True)),
-                ('patient_ref', models.CharField(help_text='A pseudonymous reference the clinic can match, never a name.', max_length=64, verbose_name='patient reference')),
-                ('disease', models.CharField(blank=True, choices=[('psoriasis', 'Plaque psoriasis'), ('atopic_dermatitis', 'Atopic dermatitis (eczema)'), ('multiple_sclerosis', 'Relapsing multiple sclerosis'), ('sle', 'Systemic lupus erythematosus (lupus)'), ('vitiligo', 'Vitiligo')], max_length=32, verbose_name='condition')),
-                ('language', models.CharField(choices=[('en', 'English'), ('zh-hans', 'Simplified Chinese')], default='en', max_length=16, verbose_name='language')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created')),
-                ('expires_at', models.DateTimeField(verbose_name='expires')),
-                ('revoked_at', models.DateTimeField(blank=True, null=True, verbose_name='revoked')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('revoked_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('questionnaire', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='invitations', to='questionnaires.questionnaire')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(max_length=80, verbose_name="slug")),
+                (
+                    "disease",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("psoriasis", "Plaque psoriasis"),
+                            ("atopic_dermatitis", "Atopic dermatitis (eczema)"),
+                            ("multiple_sclerosis", "Relapsing multiple sclerosis"),
+                            ("sle", "Systemic lupus erythematosus (lupus)"),
+                            ("vitiligo", "Vitiligo"),
+                        ],
+                        help_text="Leave empty when the questionnaire covers several conditions.",
+                        max_length=32,
+                        verbose_name="condition",
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(blank=True, editable=False, verbose_name="created"),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'invitation',
-                'verbose_name_plural': 'invitations',
-                'ordering': ['-created_at'],
-            },
-        ),
-        migrations.CreateModel(
-            name='QuestionnaireVersion',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField(verbose_name='version')),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('published', 'Published'), ('retired', 'Retired')], default='draft', max_length=16, verbose_name='status')),
-                ('title', models.CharField(max_length=200, verbose_name='title')),
-                ('title_en', models.CharField(max_length=200, null=True, verbose_name='title')),
-                ('title_zh_hans', models.CharField(max_length=200, null=True, verbose_name='title')),
-                ('description', models.TextField(blank=True, verbose_name='description for patients')),
-                ('description_en', models.TextField(blank=True, null=True, verbose_name='description for patients')),
-                ('description_zh_hans', models.TextField(blank=True, null=True, verbose_name='description for patients')),
-                ('estimated_minutes', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='estimated minutes to complete')),
-                ('languages', models.JSONField(blank=True, default=list, verbose_name='languages')),
-                ('source_url', models.URLField(blank=True, max_length=500, verbose_name='source URL (FHIR canonical)')),
-                ('definition_hash', models.CharField(blank=True, max_length=64, verbose_name='definition hash')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('published_at', models.DateTimeField(blank=True, null=True, verbose_name='published')),
-                ('retired_at', models.DateTimeField(blank=True, null=True, verbose_name='retired')),
-                ('cloned_from', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='clones', to='questionnaires.questionnaireversion')),
-                ('questionnaire', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='versions', to='questionnaires.questionnaire')),
-            ],
-            options={
-                'verbose_name': 'questionnaire version',
-                'verbose_name_plural': 'questionnaire versions',
-                'ordering': ['questionnaire__slug', '-number'],
-            },
-        ),
-        migrations.CreateModel(
-            name='HistoricalStep',
-            fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('key', models.CharField(max_length=64, validators=[django.core.validators.RegexValidator('^[a-z][a-z0-9_]{0,63}$', 'Use lowercase letters, digits and underscores, starting with a letter.')], verbose_name='key')),
-                ('order', models.PositiveIntegerField(default=0, verbose_name='order')),
-                ('title', models.CharField(max_length=200, verbose_name='title')),
-                ('title_en', models.CharField(max_length=200, null=True, verbose_name='title')),
-                ('title_zh_hans', models.CharField(max_length=200, null=True, verbose_name='title')),
-                ('intro', models.TextField(blank=True, verbose_name='introduction')),
-                ('intro_en', models.TextField(blank=True, null=True, verbose_name='introduction')),
-                ('intro_zh_hans', models.TextField(blank=True, null=True, verbose_name='introduction')),
-                ('show_if', models.JSONField(blank=True, null=True, verbose_name='show if')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('version', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='questionnaires.questionnaireversion')),
-            ],
-            options={
-                'verbose_name': 'historical step',
-                'verbose_name_plural': 'historical steps',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical questionnaire",
+                "verbose_name_plural": "historical questionnaires",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalScale',
+            name="Question",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('key', models.CharField(max_length=64, validators=[django.core.validators.RegexValidator('^[a-z][a-z0-9_]{0,63}$', 'Use lowercase letters, digits and underscores, starting with a letter.')], verbose_name='key')),
-                ('order', models.PositiveIntegerField(default=0, verbose_name='order')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('name_en', models.CharField(max_length=200, null=True, verbose_name='name')),
-                ('name_zh_hans', models.CharField(max_length=200, null=True, verbose_name='name')),
-                ('item_keys', models.JSONField(default=list, verbose_name='item question keys')),
-                ('method', models.CharField(choices=[('sum', 'Sum of items'), ('mean', 'Mean of items')], default='sum', max_length=8, verbose_name='method')),
-                ('max_missing', models.PositiveSmallIntegerField(default=0, verbose_name='items that may be missing (prorated)')),
-                ('higher_is', models.CharField(choices=[('better', 'Higher is better'), ('worse', 'Higher is worse')], default='worse', max_length=8, verbose_name='direction')),
-                ('min_score', models.DecimalField(decimal_places=4, max_digits=10, verbose_name='minimum score')),
-                ('max_score', models.DecimalField(decimal_places=4, max_digits=10, verbose_name='maximum score')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('instrument', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='questionnaires.instrument')),
-                ('version', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='questionnaires.questionnaireversion')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "key",
+                    models.CharField(
+                        max_length=64,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[a-z][a-z0-9_]{0,63}$",
+                                "Use lowercase letters, digits and underscores, starting with a letter.",
+                            )
+                        ],
+                        verbose_name="key",
+                    ),
+                ),
+                ("order", models.PositiveIntegerField(default=0, verbose_name="order")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("single_choice", "Single choice"),
+                            ("multiple_choice", "Multiple choice"),
+                            ("yes_no", "Yes / no"),
+                            ("integer", "Whole number"),
+                            ("decimal", "Decimal number (with unit)"),
+                            ("rating", "Rating 0–10"),
+                            ("date", "Date"),
+                            ("short_text", "Short text"),
+                            ("long_text", "Long text"),
+                            ("ranking", "Ranking (order a list)"),
+                            ("repeat_group", "Repeat group (rows of sub-questions)"),
+                            ("display", "Display text only"),
+                        ],
+                        max_length=32,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("text", models.TextField(verbose_name="question text")),
+                ("text_en", models.TextField(null=True, verbose_name="question text")),
+                ("text_zh_hans", models.TextField(null=True, verbose_name="question text")),
+                ("help", models.TextField(blank=True, verbose_name="hint")),
+                ("help_en", models.TextField(blank=True, null=True, verbose_name="hint")),
+                ("help_zh_hans", models.TextField(blank=True, null=True, verbose_name="hint")),
+                ("required", models.BooleanField(default=False, verbose_name="required")),
+                ("read_only", models.BooleanField(default=False, verbose_name="read only")),
+                (
+                    "min_value",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=4,
+                        max_digits=14,
+                        null=True,
+                        verbose_name="minimum",
+                    ),
+                ),
+                (
+                    "max_value",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=4,
+                        max_digits=14,
+                        null=True,
+                        verbose_name="maximum",
+                    ),
+                ),
+                ("unit", models.CharField(blank=True, max_length=32, verbose_name="unit")),
+                (
+                    "max_length",
+                    models.PositiveIntegerField(
+                        blank=True, null=True, verbose_name="maximum length"
+                    ),
+                ),
+                (
+                    "max_rows",
+                    models.PositiveIntegerField(blank=True, null=True, verbose_name="maximum rows"),
+                ),
+                ("show_if", models.JSONField(blank=True, null=True, verbose_name="show if")),
+                (
+                    "criterion",
+                    models.CharField(blank=True, max_length=64, verbose_name="weighing criterion"),
+                ),
+                (
+                    "link_id",
+                    models.CharField(blank=True, max_length=255, verbose_name="FHIR linkId"),
+                ),
+                (
+                    "instrument",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="questions",
+                        to="questionnaires.instrument",
+                    ),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Set for the sub-questions of a repeat group.",
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="children",
+                        to="questionnaires.question",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical scale',
-                'verbose_name_plural': 'historical scales',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "question",
+                "verbose_name_plural": "questions",
+                "ordering": ["step", "order", "pk"],
+            },
+        ),
+        migrations.CreateModel(
+            name="HistoricalChoice",
+            fields=[
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("order", models.PositiveIntegerField(default=0, verbose_name="order")),
+                ("value", models.CharField(max_length=100, verbose_name="coded value")),
+                ("label", models.CharField(max_length=300, verbose_name="label")),
+                ("label_en", models.CharField(max_length=300, null=True, verbose_name="label")),
+                (
+                    "label_zh_hans",
+                    models.CharField(max_length=300, null=True, verbose_name="label"),
+                ),
+                (
+                    "score",
+                    models.DecimalField(
+                        blank=True, decimal_places=4, max_digits=10, null=True, verbose_name="score"
+                    ),
+                ),
+                (
+                    "system",
+                    models.CharField(blank=True, max_length=255, verbose_name="code system"),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "question",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="questionnaires.question",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "historical choice",
+                "verbose_name_plural": "historical choices",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalQuestionnaireVersion',
+            name="Invitation",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('number', models.PositiveIntegerField(verbose_name='version')),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('published', 'Published'), ('retired', 'Retired')], default='draft', max_length=16, verbose_name='status')),
-                ('title', models.CharField(max_length=200, verbose_name='title')),
-                ('title_en', models.CharField(max_length=200, null=True, verbose_name='title')),
-                ('title_zh_hans', models.CharField(max_length=200, null=True, verbose_name='title')),
-                ('description', models.TextField(blank=True, verbose_name='description for patients')),
-                ('description_en', models.TextField(blank=True, null=True, verbose_name='description for patients')),
-                ('description_zh_hans', models.TextField(blank=True, null=True, verbose_name='description for patients')),
-                ('estimated_minutes', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='estimated minutes to complete')),
-                ('languages', models.JSONField(blank=True, default=list, verbose_name='languages')),
-                ('source_url', models.URLField(blank=True, max_length=500, verbose_name='source URL (FHIR canonical)')),
-                ('definition_hash', models.CharField(blank=True, max_length=64, verbose_name='definition hash')),
-                ('created_at', models.DateTimeField(blank=True, editable=False, verbose_name='created')),
-                ('published_at', models.DateTimeField(blank=True, null=True, verbose_name='published')),
-                ('retired_at', models.DateTimeField(blank=True, null=True, verbose_name='retired')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('questionnaire', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='questionnaires.questionnaire')),
-                ('cloned_from', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='questionnaires.questionnaireversion')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("token_hash", models.CharField(editable=False, max_length=64, unique=True)),
+                (
+                    "patient_ref",
+                    models.CharField(
+                        help_text="A pseudonymous reference the clinic can match, never a name.",
+                        max_length=64,
+                        verbose_name="patient reference",
+                    ),
+                ),
+                (
+                    "disease",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("psoriasis", "Plaque psoriasis"),
+                            ("atopic_dermatitis", "Atopic dermatitis (eczema)"),
+                            ("multiple_sclerosis", "Relapsing multiple sclerosis"),
+                            ("sle", "Systemic lupus erythematosus (lupus)"),
+                            ("vitiligo", "Vitiligo"),
+                        ],
+                        max_length=32,
+                        verbose_name="condition",
+                    ),
+                ),
+                (
+                    "language",
+                    models.CharField(
+                        choices=[("en", "English"), ("zh-hans", "Simplified Chinese")],
+                        default="en",
+                        max_length=16,
+                        verbose_name="language",
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="created"),
+                ),
+                ("expires_at", models.DateTimeField(verbose_name="expires")),
+                ("revoked_at", models.DateTimeField(blank=True, null=True, verbose_name="revoked")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "revoked_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "questionnaire",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="invitations",
+                        to="questionnaires.questionnaire",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical questionnaire version',
-                'verbose_name_plural': 'historical questionnaire versions',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "invitation",
+                "verbose_name_plural": "invitations",
+                "ordering": ["-created_at"],
+            },
+        ),
+        migrations.CreateModel(
+            name="QuestionnaireVersion",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveIntegerField(verbose_name="version")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("published", "Published"),
+                            ("retired", "Retired"),
+                        ],
+                        default="draft",
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                ("title", models.CharField(max_length=200, verbose_name="title")),
+                ("title_en", models.CharField(max_length=200, null=True, verbose_name="title")),
+                (
+                    "title_zh_hans",
+                    models.CharField(max_length=200, null=True, verbose_name="title"),
+                ),
+                (
+                    "description",
+                    models.TextField(blank=True, verbose_name="description for patients"),
+                ),
+                (
+                    "description_en",
+                    models.TextField(
+                        blank=True, null=True, verbose_name="description for patients"
+                    ),
+                ),
+                (
+                    "description_zh_hans",
+                    models.TextField(
+                        blank=True, null=True, verbose_name="description for patients"
+                    ),
+                ),
+                (
+                    "estimated_minutes",
+                    models.PositiveSmallIntegerField(
+                        blank=True, null=True, verbose_name="estimated minutes to complete"
+                    ),
+                ),
+                ("languages", models.JSONField(blank=True, default=list, verbose_name="languages")),
+                (
+                    "source_url",
+                    models.URLField(
+                        blank=True, max_length=500, verbose_name="source URL (FHIR canonical)"
+                    ),
+                ),
+                (
+                    "definition_hash",
+                    models.CharField(blank=True, max_length=64, verbose_name="definition hash"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                (
+                    "published_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="published"),
+                ),
+                ("retired_at", models.DateTimeField(blank=True, null=True, verbose_name="retired")),
+                (
+                    "cloned_from",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="clones",
+                        to="questionnaires.questionnaireversion",
+                    ),
+                ),
+                (
+                    "questionnaire",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="versions",
+                        to="questionnaires.questionnaire",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "questionnaire version",
+                "verbose_name_plural": "questionnaire versions",
+                "ordering": ["questionnaire__slug", "-number"],
+            },
+        ),
+        migrations.CreateModel(
+            name="HistoricalStep",
+            fields=[
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "key",
+                    models.CharField(
+                        max_length=64,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[a-z][a-z0-9_]{0,63}$",
+                                "Use lowercase letters, digits and underscores, starting with a letter.",
+                            )
+                        ],
+                        verbose_name="key",
+                    ),
+                ),
+                ("order", models.PositiveIntegerField(default=0, verbose_name="order")),
+                ("title", models.CharField(max_length=200, verbose_name="title")),
+                ("title_en", models.CharField(max_length=200, null=True, verbose_name="title")),
+                (
+                    "title_zh_hans",
+                    models.CharField(max_length=200, null=True, verbose_name="title"),
+                ),
+                ("intro", models.TextField(blank=True, verbose_name="introduction")),
+                ("intro_en", models.TextField(blank=True, null=True, verbose_name="introduction")),
+                (
+                    "intro_zh_hans",
+                    models.TextField(blank=True, null=True, verbose_name="introduction"),
+                ),
+                ("show_if", models.JSONField(blank=True, null=True, verbose_name="show if")),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "version",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="questionnaires.questionnaireversion",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "historical step",
+                "verbose_name_plural": "historical steps",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='Response',
+            name="HistoricalScale",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('is_preview', models.BooleanField(default=False, help_text='Preview walks by content admins; never counted as real responses.', verbose_name='admin preview')),
-                ('status', models.CharField(choices=[('in_progress', 'In progress'), ('submitted', 'Submitted')], default='in_progress', max_length=16, verbose_name='status')),
-                ('language', models.CharField(default='en', max_length=16, verbose_name='language')),
-                ('answers', models.JSONField(blank=True, default=dict, verbose_name='answers')),
-                ('wizard_state', models.JSONField(blank=True, default=dict)),
-                ('revision', models.PositiveIntegerField(default=0)),
-                ('started_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='started')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('submitted_at', models.DateTimeField(blank=True, null=True, verbose_name='submitted')),
-                ('reviewed_at', models.DateTimeField(blank=True, null=True, verbose_name='reviewed')),
-                ('invitation', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='response', to='questionnaires.invitation')),
-                ('reviewed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('version', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='responses', to='questionnaires.questionnaireversion')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "key",
+                    models.CharField(
+                        max_length=64,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[a-z][a-z0-9_]{0,63}$",
+                                "Use lowercase letters, digits and underscores, starting with a letter.",
+                            )
+                        ],
+                        verbose_name="key",
+                    ),
+                ),
+                ("order", models.PositiveIntegerField(default=0, verbose_name="order")),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                ("name_en", models.CharField(max_length=200, null=True, verbose_name="name")),
+                ("name_zh_hans", models.CharField(max_length=200, null=True, verbose_name="name")),
+                ("item_keys", models.JSONField(default=list, verbose_name="item question keys")),
+                (
+                    "method",
+                    models.CharField(
+                        choices=[("sum", "Sum of items"), ("mean", "Mean of items")],
+                        default="sum",
+                        max_length=8,
+                        verbose_name="method",
+                    ),
+                ),
+                (
+                    "max_missing",
+                    models.PositiveSmallIntegerField(
+                        default=0, verbose_name="items that may be missing (prorated)"
+                    ),
+                ),
+                (
+                    "higher_is",
+                    models.CharField(
+                        choices=[("better", "Higher is better"), ("worse", "Higher is worse")],
+                        default="worse",
+                        max_length=8,
+                        verbose_name="direction",
+                    ),
+                ),
+                (
+                    "min_score",
+                    models.DecimalField(
+                        decimal_places=4, max_digits=10, verbose_name="minimum score"
+                    ),
+                ),
+                (
+                    "max_score",
+                    models.DecimalField(
+                        decimal_places=4, max_digits=10, verbose_name="maximum score"
+                    ),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "instrument",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="questionnaires.instrument",
+                    ),
+                ),
+                (
+                    "version",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="questionnaires.questionnaireversion",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'response',
-                'verbose_name_plural': 'responses',
-                'ordering': ['-started_at'],
-            },
-        ),
-        migrations.CreateModel(
-            name='Result',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('engine_version', models.CharField(max_length=32)),
-                ('definition_hash', models.CharField(max_length=64)),
-                ('profile_versions', models.JSONField(default=dict)),
-                ('scores', models.JSONField(default=list)),
-                ('weighing', models.JSONField(default=dict)),
-                ('snapshot_hash', models.CharField(max_length=64)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('response', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='result', to='questionnaires.response')),
-            ],
-            options={
-                'verbose_name': 'result',
-                'verbose_name_plural': 'results',
-            },
-        ),
-        migrations.CreateModel(
-            name='Scale',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=64, validators=[django.core.validators.RegexValidator('^[a-z][a-z0-9_]{0,63}$', 'Use lowercase letters, digits and underscores, starting with a letter.')], verbose_name='key')),
-                ('order', models.PositiveIntegerField(default=0, verbose_name='order')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('name_en', models.CharField(max_length=200, null=True, verbose_name='name')),
-                ('name_zh_hans', models.CharField(max_length=200, null=True, verbose_name='name')),
-                ('item_keys', models.JSONField(default=list, verbose_name='item question keys')),
-                ('method', models.CharField(choices=[('sum', 'Sum of items'), ('mean', 'Mean of items')], default='sum', max_length=8, verbose_name='method')),
-                ('max_missing', models.PositiveSmallIntegerField(default=0, verbose_name='items that may be missing (prorated)')),
-                ('higher_is', models.CharField(choices=[('better', 'Higher is better'), ('worse', 'Higher is worse')], default='worse', max_length=8, verbose_name='direction')),
-                ('min_score', models.DecimalField(decimal_places=4, max_digits=10, verbose_name='minimum score')),
-                ('max_score', models.DecimalField(decimal_places=4, max_digits=10, verbose_name='maximum score')),
-                ('instrument', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='scales', to='questionnaires.instrument')),
-                ('version', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='scales', to='questionnaires.questionnaireversion')),
-            ],
-            options={
-                'verbose_name': 'scale',
-                'verbose_name_plural': 'scales',
-                'ordering': ['version', 'order', 'pk'],
-            },
-        ),
-        migrations.CreateModel(
-            name='HistoricalScaleBand',
-            fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('order', models.PositiveIntegerField(default=0, verbose_name='order')),
-                ('lower', models.DecimalField(decimal_places=4, max_digits=10, verbose_name='from')),
-                ('upper', models.DecimalField(decimal_places=4, max_digits=10, verbose_name='up to')),
-                ('label', models.CharField(max_length=200, verbose_name='label')),
-                ('label_en', models.CharField(max_length=200, null=True, verbose_name='label')),
-                ('label_zh_hans', models.CharField(max_length=200, null=True, verbose_name='label')),
-                ('severity', models.CharField(choices=[('none', 'None'), ('mild', 'Mild'), ('moderate', 'Moderate'), ('severe', 'Severe'), ('very_severe', 'Very severe')], default='none', max_length=16, verbose_name='severity')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('scale', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='questionnaires.scale')),
-            ],
-            options={
-                'verbose_name': 'historical score band',
-                'verbose_name_plural': 'historical score bands',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical scale",
+                "verbose_name_plural": "historical scales",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='ScaleBand',
+            name="HistoricalQuestionnaireVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('order', models.PositiveIntegerField(default=0, verbose_name='order')),
-                ('lower', models.DecimalField(decimal_places=4, max_digits=10, verbose_name='from')),
-                ('upper', models.DecimalField(decimal_places=4, max_digits=10, verbose_name='up to')),
-                ('label', models.CharField(max_length=200, verbose_name='label')),
-                ('label_en', models.CharField(max_length=200, null=True, verbose_name='label')),
-                ('label_zh_hans', models.CharField(max_length=200, null=True, verbose_name='label')),
-                ('severity', models.CharField(choices=[('none', 'None'), ('mild', 'Mild'), ('moderate', 'Moderate'), ('severe', 'Severe'), ('very_severe', 'Very severe')], default='none', max_length=16, verbose_name='severity')),
-                ('scale', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='bands', to='questionnaires.scale')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveIntegerField(verbose_name="version")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("published", "Published"),
+                            ("retired", "Retired"),
+                        ],
+                        default="draft",
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                ("title", models.CharField(max_length=200, verbose_name="title")),
+                ("title_en", models.CharField(max_length=200, null=True, verbose_name="title")),
+                (
+                    "title_zh_hans",
+                    models.CharField(max_length=200, null=True, verbose_name="title"),
+                ),
+                (
+                    "description",
+                    models.TextField(blank=True, verbose_name="description for patients"),
+                ),
+                (
+                    "description_en",
+                    models.TextField(
+                        blank=True, null=True, verbose_name="description for patients"
+                    ),
+                ),
+                (
+                    "description_zh_hans",
+                    models.TextField(
+                        blank=True, null=True, verbose_name="description for patients"
+                    ),
+                ),
+                (
+                    "estimated_minutes",
+                    models.PositiveSmallIntegerField(
+                        blank=True, null=True, verbose_name="estimated minutes to complete"
+                    ),
+                ),
+                ("languages", models.JSONField(blank=True, default=list, verbose_name="languages")),
+                (
+                    "source_url",
+                    models.URLField(
+                        blank=True, max_length=500, verbose_name="source URL (FHIR canonical)"
+                    ),
+                ),
+                (
+                    "definition_hash",
+                    models.CharField(blank=True, max_length=64, verbose_name="definition hash"),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(blank=True, editable=False, verbose_name="created"),
+                ),
+                (
+                    "published_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="published"),
+                ),
+                ("retired_at", models.DateTimeField(blank=True, null=True, verbose_name="retired")),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "questionnaire",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="questionnaires.questionnaire",
+                    ),
+                ),
+                (
+                    "cloned_from",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="questionnaires.questionnaireversion",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'score band',
-                'verbose_name_plural': 'score bands',
-                'ordering': ['scale', 'order', 'lower'],
+                "verbose_name": "historical questionnaire version",
+                "verbose_name_plural": "historical questionnaire versions",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
+            },
+            bases=(simple_history.models.HistoricalChanges, models.Model),
+        ),
+        migrations.CreateModel(
+            name="Response",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "is_preview",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Preview walks by content admins; never counted as real responses.",
+                        verbose_name="admin preview",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("in_progress", "In progress"), ("submitted", "Submitted")],
+                        default="in_progress",
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "language",
+                    models.CharField(default="en", max_length=16, verbose_name="language"),
+                ),
+                ("answers", models.JSONField(blank=True, default=dict, verbose_name="answers")),
+                ("wizard_state", models.JSONField(blank=True, default=dict)),
+                ("revision", models.PositiveIntegerField(default=0)),
+                (
+                    "started_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="started"),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                (
+                    "submitted_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="submitted"),
+                ),
+                (
+                    "reviewed_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="reviewed"),
+                ),
+                (
+                    "invitation",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="response",
+                        to="questionnaires.invitation",
+                    ),
+                ),
+                (
+                    "reviewed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "version",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="responses",
+                        to="questionnaires.questionnaireversion",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "response",
+                "verbose_name_plural": "responses",
+                "ordering": ["-started_at"],
             },
         ),
         migrations.CreateModel(
-            name='Step',
+            name="Result",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=64, validators=[django.core.validators.RegexValidator('^[a-z][a-z0-9_]{0,63}$', 'Use lowercase letters, digits and underscores, starting with a letter.')], verbose_name='key')),
-                ('order', models.PositiveIntegerField(default=0, verbose_name='order')),
-                ('title', models.CharField(max_length=200, verbose_name='title')),
-                ('title_en', models.CharField(max_length=200, null=True, verbose_name='title')),
-                ('title_zh_hans', models.CharField(max_length=200, null=True, verbose_name='title')),
-                ('intro', models.TextField(blank=True, verbose_name='introduction')),
-                ('intro_en', models.TextField(blank=True, null=True, verbose_name='introduction')),
-                ('intro_zh_hans', models.TextField(blank=True, null=True, verbose_name='introduction')),
-                ('show_if', models.JSONField(blank=True, null=True, verbose_name='show if')),
-                ('version', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='steps', to='questionnaires.questionnaireversion')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("engine_version", models.CharField(max_length=32)),
+                ("definition_hash", models.CharField(max_length=64)),
+                ("profile_versions", models.JSONField(default=dict)),
+                ("scores", models.JSONField(default=list)),
+                ("weighing", models.JSONField(default=dict)),
+                ("snapshot_hash", models.CharField(max_length=64)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "response",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="result",
+                        to="questionnaires.response",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'step',
-                'verbose_name_plural': 'steps',
-                'ordering': ['version', 'order', 'pk'],
+                "verbose_name": "result",
+                "verbose_name_plural": "results",
+            },
+        ),
+        migrations.CreateModel(
+            name="Scale",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "key",
+                    models.CharField(
+                        max_length=64,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[a-z][a-z0-9_]{0,63}$",
+                                "Use lowercase letters, digits and underscores, starting with a letter.",
+                            )
+                        ],
+                        verbose_name="key",
+                    ),
+                ),
+                ("order", models.PositiveIntegerField(default=0, verbose_name="order")),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                ("name_en", models.CharField(max_length=200, null=True, verbose_name="name")),
+                ("name_zh_hans", models.CharField(max_length=200, null=True, verbose_name="name")),
+                ("item_keys", models.JSONField(default=list, verbose_name="item question keys")),
+                (
+                    "method",
+                    models.CharField(
+                        choices=[("sum", "Sum of items"), ("mean", "Mean of items")],
+                        default="sum",
+                        max_length=8,
+                        verbose_name="method",
+                    ),
+                ),
+                (
+                    "max_missing",
+                    models.PositiveSmallIntegerField(
+                        default=0, verbose_name="items that may be missing (prorated)"
+                    ),
+                ),
+                (
+                    "higher_is",
+                    models.CharField(
+                        choices=[("better", "Higher is better"), ("worse", "Higher is worse")],
+                        default="worse",
+                        max_length=8,
+                        verbose_name="direction",
+                    ),
+                ),
+                (
+                    "min_score",
+                    models.DecimalField(
+                        decimal_places=4, max_digits=10, verbose_name="minimum score"
+                    ),
+                ),
+                (
+                    "max_score",
+                    models.DecimalField(
+                        decimal_places=4, max_digits=10, verbose_name="maximum score"
+                    ),
+                ),
+                (
+                    "instrument",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="scales",
+                        to="questionnaires.instrument",
+                    ),
+                ),
+                (
+                    "version",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="scales",
+                        to="questionnaires.questionnaireversion",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "scale",
+                "verbose_name_plural": "scales",
+                "ordering": ["version", "order", "pk"],
+            },
+        ),
+        migrations.CreateModel(
+            name="HistoricalScaleBand",
+            fields=[
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("order", models.PositiveIntegerField(default=0, verbose_name="order")),
+                (
+                    "lower",
+                    models.DecimalField(decimal_places=4, max_digits=10, verbose_name="from"),
+                ),
+                (
+                    "upper",
+                    models.DecimalField(decimal_places=4, max_digits=10, verbose_name="up to"),
+                ),
+                ("label", models.CharField(max_length=200, verbose_name="label")),
+                ("label_en", models.CharField(max_length=200, null=True, verbose_name="label")),
+                (
+                    "label_zh_hans",
+                    models.CharField(max_length=200, null=True, verbose_name="label"),
+                ),
+                (
+                    "severity",
+                    models.CharField(
+                        choices=[
+                            ("none", "None"),
+                            ("mild", "Mild"),
+                            ("moderate", "Moderate"),
+                            ("severe", "Severe"),
+                            ("very_severe", "Very severe"),
+                        ],
+                        default="none",
+                        max_length=16,
+                        verbose_name="severity",
+                    ),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "scale",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="questionnaires.scale",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "historical score band",
+                "verbose_name_plural": "historical score bands",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
+            },
+            bases=(simple_history.models.HistoricalChanges, models.Model),
+        ),
+        migrations.CreateModel(
+            name="ScaleBand",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("order", models.PositiveIntegerField(default=0, verbose_name="order")),
+                (
+                    "lower",
+                    models.DecimalField(decimal_places=4, max_digits=10, verbose_name="from"),
+                ),
+                (
+                    "upper",
+                    models.DecimalField(decimal_places=4, max_digits=10, verbose_name="up to"),
+                ),
+                ("label", models.CharField(max_length=200, verbose_name="label")),
+                ("label_en", models.CharField(max_length=200, null=True, verbose_name="label")),
+                (
+                    "label_zh_hans",
+                    models.CharField(max_length=200, null=True, verbose_name="label"),
+                ),
+                (
+                    "severity",
+                    models.CharField(
+                        choices=[
+                            ("none", "None"),
+                            ("mild", "Mild"),
+                            ("moderate", "Moderate"),
+                            ("severe", "Severe"),
+                            ("very_severe", "Very severe"),
+                        ],
+                        default="none",
+                        max_length=16,
+                        verbose_name="severity",
+                    ),
+                ),
+                (
+                    "scale",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="bands",
+                        to="questionnaires.scale",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "score band",
+                "verbose_name_plural": "score bands",
+                "ordering": ["scale", "order", "lower"],
+            },
+        ),
+        migrations.CreateModel(
+            name="Step",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "key",
+                    models.CharField(
+                        max_length=64,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[a-z][a-z0-9_]{0,63}$",
+                                "Use lowercase letters, digits and underscores, starting with a letter.",
+                            )
+                        ],
+                        verbose_name="key",
+                    ),
+                ),
+                ("order", models.PositiveIntegerField(default=0, verbose_name="order")),
+                ("title", models.CharField(max_length=200, verbose_name="title")),
+                ("title_en", models.CharField(max_length=200, null=True, verbose_name="title")),
+                (
+                    "title_zh_hans",
+                    models.CharField(max_length=200, null=True, verbose_name="title"),
+                ),
+                ("intro", models.TextField(blank=True, verbose_name="introduction")),
+                ("intro_en", models.TextField(blank=True, null=True, verbose_name="introduction")),
+                (
+                    "intro_zh_hans",
+                    models.TextField(blank=True, null=True, verbose_name="introduction"),
+                ),
+                ("show_if", models.JSONField(blank=True, null=True, verbose_name="show if")),
+                (
+                    "version",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="steps",
+                        to="questionnaires.questionnaireversion",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "step",
+                "verbose_name_plural": "steps",
+                "ordering": ["version", "order", "pk"],
             },
         ),
         migrations.AddField(
-            model_name='question',
-            name='step',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='questions', to='questionnaires.step'),
+            model_name="question",
+            name="step",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="questions",
+                to="questionnaires.step",
+            ),
         ),
         migrations.CreateModel(
-            name='HistoricalQuestion',
+            name="HistoricalQuestion",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('key', models.CharField(max_length=64, validators=[django.core.validators.RegexValidator('^[a-z][a-z0-9_]{0,63}$', 'Use lowercase letters, digits and underscores, starting with a letter.')], verbose_name='key')),
-                ('order', models.PositiveIntegerField(default=0, verbose_name='order')),
-                ('kind', models.CharField(choices=[('single_choice', 'Single choice'), ('multiple_choice', 'Multiple choice'), ('yes_no', 'Yes / no'), ('integer', 'Whole number'), ('decimal', 'Decimal number (with unit)'), ('rating', 'Rating 0–10'), ('date', 'Date'), ('short_text', 'Short text'), ('long_text', 'Long text'), ('ranking', 'Ranking (order a list)'), ('repeat_group', 'Repeat group (rows of sub-questions)'), ('display', 'Display text only')], max_length=32, verbose_name='kind')),
-                ('text', models.TextField(verbose_name='question text')),
-                ('text_en', models.TextField(null=True, verbose_name='question text')),
-                ('text_zh_hans', models.TextField(null=True, verbose_name='question text')),
-                ('help', models.TextField(blank=True, verbose_name='hint')),
-                ('help_en', models.TextField(blank=True, null=True, verbose_name='hint')),
-                ('help_zh_hans', models.TextField(blank=True, null=True, verbose_name='hint')),
-                ('required', models.BooleanField(default=False, verbose_name='required')),
-                ('read_only', models.BooleanField(default=False, verbose_name='read only')),
-                ('min_value', models.DecimalField(blank=True, decimal_places=4, max_digits=14, null=True, verbose_name='minimum')),
-                ('max_value', models.DecimalField(blank=True, decimal_places=4, max_digits=14, null=True, verbose_name='maximum')),
-                ('unit', models.CharField(blank=True, max_length=32, verbose_name='unit')),
-                ('max_length', models.PositiveIntegerField(blank=True, null=True, verbose_name='maximum length')),
-                ('max_rows', models.PositiveIntegerField(blank=True, null=True, verbose_name='maximum rows')),
-                ('show_if', models.JSONField(blank=True, null=True, verbose_name='show if')),
-                ('criterion', models.CharField(blank=True, max_length=64, verbose_name='weighing criterion')),
-                ('link_id', models.CharField(blank=True, max_length=255, verbose_name='FHIR linkId')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('instrument', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='questionnaires.instrument')),
-                ('parent', models.ForeignKey(blank=True, db_constraint=False, help_text='Set for the sub-questions of a repeat group.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='questionnaires.question')),
-                ('step', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='questionnaires.step')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "key",
+                    models.CharField(
+                        max_length=64,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[a-z][a-z0-9_]{0,63}$",
+                                "Use lowercase letters, digits and underscores, starting with a letter.",
+                            )
+                        ],
+                        verbose_name="key",
+                    ),
+                ),
+                ("order", models.PositiveIntegerField(default=0, verbose_name="order")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("single_choice", "Single choice"),
+                            ("multiple_choice", "Multiple choice"),
+                            ("yes_no", "Yes / no"),
+                            ("integer", "Whole number"),
+                            ("decimal", "Decimal number (with unit)"),
+                            ("rating", "Rating 0–10"),
+                            ("date", "Date"),
+                            ("short_text", "Short text"),
+                            ("long_text", "Long text"),
+                            ("ranking", "Ranking (order a list)"),
+                            ("repeat_group", "Repeat group (rows of sub-questions)"),
+                            ("display", "Display text only"),
+                        ],
+                        max_length=32,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("text", models.TextField(verbose_name="question text")),
+                ("text_en", models.TextField(null=True, verbose_name="question text")),
+                ("text_zh_hans", models.TextField(null=True, verbose_name="question text")),
+                ("help", models.TextField(blank=True, verbose_name="hint")),
+                ("help_en", models.TextField(blank=True, null=True, verbose_name="hint")),
+                ("help_zh_hans", models.TextField(blank=True, null=True, verbose_name="hint")),
+                ("required", models.BooleanField(default=False, verbose_name="required")),
+                ("read_only", models.BooleanField(default=False, verbose_name="read only")),
+                (
+                    "min_value",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=4,
+                        max_digits=14,
+                        null=True,
+                        verbose_name="minimum",
+                    ),
+                ),
+                (
+                    "max_value",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=4,
+                        max_digits=14,
+                        null=True,
+                        verbose_name="maximum",
+                    ),
+                ),
+                ("unit", models.CharField(blank=True, max_length=32, verbose_name="unit")),
+                (
+                    "max_length",
+                    models.PositiveIntegerField(
+                        blank=True, null=True, verbose_name="maximum length"
+                    ),
+                ),
+                (
+                    "max_rows",
+                    models.PositiveIntegerField(blank=True, null=True, verbose_name="maximum rows"),
+                ),
+                ("show_if", models.JSONField(blank=True, null=True, verbose_name="show if")),
+                (
+                    "criterion",
+                    models.CharField(blank=True, max_length=64, verbose_name="weighing criterion"),
+                ),
+                (
+                    "link_id",
+                    models.CharField(blank=True, max_length=255, verbose_name="FHIR linkId"),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "instrument",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="questionnaires.instrument",
+                    ),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        help_text="Set for the sub-questions of a repeat group.",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="questionnaires.question",
+                    ),
+                ),
+                (
+                    "step",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="questionnaires.step",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical question',
-                'verbose_name_plural': 'historical questions',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical question",
+                "verbose_name_plural": "historical questions",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='SummaryDocument',
+            name="SummaryDocument",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('audience', models.CharField(choices=[('clinician', 'Clinician'), ('patient', 'Patient')], max_length=16)),
-                ('language', models.CharField(max_length=16)),
-                ('template_version', models.CharField(max_length=32)),
-                ('status', models.CharField(choices=[('pending', 'Waiting to render'), ('rendering', 'Rendering'), ('ready', 'Ready'), ('failed', 'Failed')], default='pending', max_length=16)),
-                ('pdf', models.BinaryField(blank=True, null=True)),
-                ('pages', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('error', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('rendered_at', models.DateTimeField(blank=True, null=True)),
-                ('result', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='documents', to='questionnaires.result')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "audience",
+                    models.CharField(
+                        choices=[("clinician", "Clinician"), ("patient", "Patient")], max_length=16
+                    ),
+                ),
+                ("language", models.CharField(max_length=16)),
+                ("template_version", models.CharField(max_length=32)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Waiting to render"),
+                            ("rendering", "Rendering"),
+                            ("ready", "Ready"),
+                            ("failed", "Failed"),
+                        ],
+                        default="pending",
+                        max_length=16,
+                    ),
+                ),
+                ("pdf", models.BinaryField(blank=True, null=True)),
+                ("pages", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                ("error", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("rendered_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "result",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="documents",
+                        to="questionnaires.result",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'summary document',
-                'verbose_name_plural': 'summary documents',
+                "verbose_name": "summary document",
+                "verbose_name_plural": "summary documents",
             },
         ),
         migrations.CreateModel(
-            name='Team',
+            name="Team",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, unique=True, verbose_name='name')),
-                ('members', models.ManyToManyField(blank=True, related_name='sdm_teams', to=settings.AUTH_USER_MODEL, verbose_name='members')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, unique=True, verbose_name="name")),
+                (
+                    "members",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="sdm_teams",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="members",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'team',
-                'verbose_name_plural': 'teams',
-                'ordering': ['name'],
+                "verbose_name": "team",
+                "verbose_name_plural": "teams",
+                "ordering": ["name"],
             },
         ),
         migrations.AddField(
-            model_name='invitation',
-            name='team',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='invitations', to='questionnaires.team'),
+            model_name="invitation",
+            name="team",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="invitations",
+                to="questionnaires.team",
+            ),
         ),
         migrations.CreateModel(
-            name='AuditEvent',
+            name="AuditEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name='when')),
-                ('action', models.CharField(choices=[('invitation_created', 'Invitation created'), ('invitation_revoked', 'Invitation revoked'), ('response_submitted', 'Response submitted'), ('response_exported', 'Response exported'), ('response_erased', 'Response erased'), ('summary_viewed', 'Summary viewed'), ('summary_pdf_downloaded', 'Summary PDF downloaded'), ('summary_reviewed', 'Summary marked reviewed'), ('version_published', 'Version published'), ('version_retired', 'Version retired'), ('version_cloned', 'Version cloned'), ('version_imported', 'Version imported')], max_length=40, verbose_name='action')),
-                ('invitation_id_ref', models.BigIntegerField(blank=True, null=True, verbose_name='invitation')),
-                ('response_id_ref', models.BigIntegerField(blank=True, null=True, verbose_name='response')),
-                ('object_repr', models.CharField(blank=True, max_length=200, verbose_name='object')),
-                ('detail', models.JSONField(blank=True, default=dict, verbose_name='detail')),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='who')),
-                ('team', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='questionnaires.team')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "at",
+                    models.DateTimeField(
+                        db_index=True, default=django.utils.timezone.now, verbose_name="when"
+                    ),
+                ),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("invitation_created", "Invitation created"),
+                            ("invitation_revoked", "Invitation revoked"),
+                            ("response_submitted", "Response submitted"),
+                            ("response_exported", "Response exported"),
+                            ("response_erased", "Response erased"),
+                            ("summary_viewed", "Summary viewed"),
+                            ("summary_pdf_downloaded", "Summary PDF downloaded"),
+                            ("summary_reviewed", "Summary marked reviewed"),
+                            ("version_published", "Version published"),
+                            ("version_retired", "Version retired"),
+                            ("version_cloned", "Version cloned"),
+                            ("version_imported", "Version imported"),
+                        ],
+                        max_length=40,
+                        verbose_name="action",
+                    ),
+                ),
+                (
+                    "invitation_id_ref",
+                    models.BigIntegerField(blank=True, null=True, verbose_name="invitation"),
+                ),
+                (
+                    "response_id_ref",
+                    models.BigIntegerField(blank=True, null=True, verbose_name="response"),
+                ),
+                (
+                    "object_repr",
+                    models.CharField(blank=True, max_length=200, verbose_name="object"),
+                ),
+                ("detail", models.JSONField(blank=True, default=dict, verbose_name="detail")),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="who",
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="questionnaires.team",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'audit event',
-                'verbose_name_plural': 'audit events',
-                'ordering': ['-at'],
+                "verbose_name": "audit event",
+                "verbose_name_plural": "audit events",
+                "ordering": ["-at"],
             },
         ),
         migrations.CreateModel(
-            name='Choice',
+            name="Choice",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('order', models.PositiveIntegerField(default=0, verbose_name='order')),
-                ('value', models.CharField(max_length=100, verbose_name='coded value')),
-                ('label', models.CharField(max_length=300, verbose_name='label')),
-                ('label_en', models.CharField(max_length=300, null=True, verbose_name='label')),
-                ('label_zh_hans', models.CharField(max_length=300, null=True, verbose_name='label')),
-                ('score', models.DecimalField(blank=True, decimal_places=4, max_digits=10, null=True, verbose_name='score')),
-                ('system', models.CharField(blank=True, max_length=255, verbose_name='code system')),
-                ('question', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='choices', to='questionnaires.question')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("order", models.PositiveIntegerField(default=0, verbose_name="order")),
+                ("value", models.CharField(max_length=100, verbose_name="coded value")),
+                ("label", models.CharField(max_length=300, verbose_name="label")),
+                ("label_en", models.CharField(max_length=300, null=True, verbose_name="label")),
+                (
+                    "label_zh_hans",
+                    models.CharField(max_length=300, null=True, verbose_name="label"),
+                ),
+                (
+                    "score",
+                    models.DecimalField(
+                        blank=True, decimal_places=4, max_digits=10, null=True, verbose_name="score"
+                    ),
+                ),
+                (
+                    "system",
+                    models.CharField(blank=True, max_length=255, verbose_name="code system"),
+                ),
+                (
+                    "question",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="choices",
+                        to="questionnaires.question",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'choice',
-                'verbose_name_plural': 'choices',
-                'ordering': ['question', 'order', 'pk'],
-                'constraints': [models.UniqueConstraint(fields=('question', 'value'), name='unique_choice_value_per_question')],
+                "verbose_name": "choice",
+                "verbose_name_plural": "choices",
+                "ordering": ["question", "order", "pk"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("question", "value"), name="unique_choice_value_per_question"
+                    )
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='questionnaireversion',
-            constraint=models.UniqueConstraint(fields=('questionnaire', 'number'), name='unique_version_number'),
+            model_name="questionnaireversion",
+            constraint=models.UniqueConstraint(
+                fields=("questionnaire", "number"), name="unique_version_number"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='questionnaireversion',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'published')), fields=('questionnaire',), name='one_published_version_per_questionnaire'),
+            model_name="questionnaireversion",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "published")),
+                fields=("questionnaire",),
+                name="one_published_version_per_questionnaire",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='questionnaireversion',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'published'), _negated=True), ('published_at__isnull', False), _connector='OR'), name='published_version_has_published_at'),
+            model_name="questionnaireversion",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "published"), _negated=True),
+                    ("published_at__isnull", False),
+                    _connector="OR",
+                ),
+                name="published_version_has_published_at",
+            ),
         ),
         migrations.AddIndex(
-            model_name='response',
-            index=models.Index(fields=['status', '-submitted_at'], name='response_status'),
+            model_name="response",
+            index=models.Index(fields=["status", "-submitted_at"], name="response_status"),
         ),
         migrations.AddConstraint(
-            model_name='response',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'submitted'), _negated=True), ('submitted_at__isnull', False), _connector='OR'), name='submitted_response_has_submitted_at'),
+            model_name="response",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "submitted"), _negated=True),
+                    ("submitted_at__isnull", False),
+                    _connector="OR",
+                ),
+                name="submitted_response_has_submitted_at",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='response',
-            constraint=models.CheckConstraint(condition=models.Q(('is_preview', True), ('invitation__isnull', False), _connector='OR'), name='real_response_has_invitation'),
+            model_name="response",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("is_preview", True), ("invitation__isnull", False), _connector="OR"
+                ),
+                name="real_response_has_invitation",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='scale',
-            constraint=models.UniqueConstraint(fields=('version', 'key'), name='unique_scale_key_per_version'),
+            model_name="scale",
+            constraint=models.UniqueConstraint(
+                fields=("version", "key"), name="unique_scale_key_per_version"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='step',
-            constraint=models.UniqueConstraint(fields=('version', 'key'), name='unique_step_key_per_version'),
+            model_name="step",
+            constraint=models.UniqueConstraint(
+                fields=("version", "key"), name="unique_step_key_per_version"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='question',
-            constraint=models.UniqueConstraint(fields=('step', 'key'), name='unique_question_key_per_step'),
+            model_name="question",
+            constraint=models.UniqueConstraint(
+                fields=("step", "key"), name="unique_question_key_per_step"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='summarydocument',
-            constraint=models.UniqueConstraint(fields=('result', 'audience', 'language', 'template_version'), name='one_document_per_snapshot_and_template'),
+            model_name="summarydocument",
+            constraint=models.UniqueConstraint(
+                fields=("result", "audience", "language", "template_version"),
+                name="one_document_per_snapshot_and_template",
+            ),
         ),
         migrations.AddIndex(
-            model_name='invitation',
-            index=models.Index(fields=['team', '-created_at'], name='invitation_team_created'),
+            model_name="invitation",
+            index=models.Index(fields=["team", "-created_at"], name="invitation_team_created"),
         ),
         migrations.AddIndex(
-            model_name='invitation',
-            index=models.Index(fields=['team', 'patient_ref'], name='invitation_team_ref'),
+            model_name="invitation",
+            index=models.Index(fields=["team", "patient_ref"], name="invitation_team_ref"),
         ),
         migrations.AddIndex(
-            model_name='auditevent',
-            index=models.Index(fields=['response_id_ref', '-at'], name='audit_response'),
+            model_name="auditevent",
+            index=models.Index(fields=["response_id_ref", "-at"], name="audit_response"),
         ),
     ]

@@ -8,531 +8,1814 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('questionnaires', '0001_initial'),
+        ("questionnaires", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Criterion',
+            name="Criterion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=64, unique=True, validators=[django.core.validators.RegexValidator('^[a-z][a-z0-9_]{0,63}$', 'Use lowercase letters, digits and underscores, starting with a letter.')], verbose_name='key')),
-                ('order', models.PositiveSmallIntegerField(default=0, verbose_name='order')),
-                ('better', models.CharField(choices=[('higher', 'Higher is better'), ('lower', 'Lower is better')], max_length=8, verbose_name='direction')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('name_en', models.CharField(max_length=200, null=True, verbose_name='name')),
-                ('name_zh_hans', models.CharField(max_length=200, null=True, verbose_name='name')),
-                ('description', models.TextField(blank=True, verbose_name='description')),
-                ('description_en', models.TextField(blank=True, null=True, verbose_name='description')),
-                ('description_zh_hans', models.TextField(blank=True, null=True, verbose_name='description')),
-                ('source_hash', models.CharField(blank=True, editable=False, max_length=64)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "key",
+                    models.CharField(
+                        max_length=64,
+                        unique=True,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[a-z][a-z0-9_]{0,63}$",
+                                "Use lowercase letters, digits and underscores, starting with a letter.",
+                            )
+                        ],
+                        verbose_name="key",
+                    ),
+                ),
+                ("order", models.PositiveSmallIntegerField(default=0, verbose_name="order")),
+                (
+                    "better",
+                    models.CharField(
+                        choices=[("higher", "Higher is better"), ("lower", "Lower is better")],
+                        max_length=8,
+                        verbose_name="direction",
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                ("name_en", models.CharField(max_length=200, null=True, verbose_name="name")),
+                ("name_zh_hans", models.CharField(max_length=200, null=True, verbose_name="name")),
+                ("description", models.TextField(blank=True, verbose_name="description")),
+                (
+                    "description_en",
+                    models.TextField(blank=True, null=True, verbose_name="description"),
+                ),
+                (
+                    "description_zh_hans",
+                    models.TextField(blank=True, null=True, verbose_name="description"),
+                ),
+                ("source_hash", models.CharField(blank=True, editable=False, max_length=64)),
             ],
             options={
-                'verbose_name': 'weighing criterion',
-                'verbose_name_plural': 'weighing criteria',
-                'ordering': ['order', 'key'],
+                "verbose_name": "weighing criterion",
+                "verbose_name_plural": "weighing criteria",
+                "ordering": ["order", "key"],
             },
         ),
         migrations.CreateModel(
-            name='Indication',
+            name="Indication",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('disease', models.CharField(choices=[('psoriasis', 'Plaque psoriasis'), ('atopic_dermatitis', 'Atopic dermatitis (eczema)'), ('multiple_sclerosis', 'Relapsing multiple sclerosis'), ('sle', 'Systemic lupus erythematosus (lupus)'), ('vitiligo', 'Vitiligo')], max_length=32, verbose_name='condition')),
-                ('status', models.CharField(choices=[('approved', 'Approved'), ('approved_some_regions', 'Approved in some regions'), ('off_label', 'Off-label'), ('experimental', 'Experimental'), ('not_recommended', 'Not recommended'), ('standard_care', 'Standard care')], max_length=32, verbose_name='status')),
-                ('status_note', models.TextField(blank=True, verbose_name='status note')),
-                ('status_note_en', models.TextField(blank=True, null=True, verbose_name='status note')),
-                ('status_note_zh_hans', models.TextField(blank=True, null=True, verbose_name='status note')),
-                ('severity', models.CharField(choices=[('any', 'Any severity'), ('moderate_to_severe', 'Moderate to severe disease')], default='any', max_length=32, verbose_name='used for')),
-                ('certainty', models.CharField(choices=[('high', 'High'), ('moderate', 'Moderate'), ('low', 'Low'), ('very_low', 'Very low')], max_length=16, verbose_name='certainty of the evidence')),
-                ('onset_weeks_min', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='noticeable benefit from (weeks)')),
-                ('onset_weeks_max', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='noticeable benefit by (weeks)')),
-                ('values', models.JSONField(blank=True, default=dict, help_text='Criterion key → number, in the criterion\'s unit, e.g. {"effectiveness": "70", "speed": "4"}.', verbose_name='criterion values')),
-                ('uncertain', models.JSONField(blank=True, default=list, help_text='Criterion keys whose value is an estimate that could not be verified.', verbose_name='uncertain values')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "disease",
+                    models.CharField(
+                        choices=[
+                            ("psoriasis", "Plaque psoriasis"),
+                            ("atopic_dermatitis", "Atopic dermatitis (eczema)"),
+                            ("multiple_sclerosis", "Relapsing multiple sclerosis"),
+                            ("sle", "Systemic lupus erythematosus (lupus)"),
+                            ("vitiligo", "Vitiligo"),
+                        ],
+                        max_length=32,
+                        verbose_name="condition",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("approved", "Approved"),
+                            ("approved_some_regions", "Approved in some regions"),
+                            ("off_label", "Off-label"),
+                            ("experimental", "Experimental"),
+                            ("not_recommended", "Not recommended"),
+                            ("standard_care", "Standard care"),
+                        ],
+                        max_length=32,
+                        verbose_name="status",
+                    ),
+                ),
+                ("status_note", models.TextField(blank=True, verbose_name="status note")),
+                (
+                    "status_note_en",
+                    models.TextField(blank=True, null=True, verbose_name="status note"),
+                ),
+                (
+                    "status_note_zh_hans",
+                    models.TextField(blank=True, null=True, verbose_name="status note"),
+                ),
+                (
+                    "severity",
+                    models.CharField(
+                        choices=[
+                            ("any", "Any severity"),
+                            ("moderate_to_severe", "Moderate to severe disease"),
+                        ],
+                        default="any",
+                        max_length=32,
+                        verbose_name="used for",
+                    ),
+                ),
+                (
+                    "certainty",
+                    models.CharField(
+                        choices=[
+                            ("high", "High"),
+                            ("moderate", "Moderate"),
+                            ("low", "Low"),
+                            ("very_low", "Very low"),
+                        ],
+                        max_length=16,
+                        verbose_name="certainty of the evidence",
+                    ),
+                ),
+                (
+                    "onset_weeks_min",
+                    models.PositiveSmallIntegerField(
+                        blank=True, null=True, verbose_name="noticeable benefit from (weeks)"
+                    ),
+                ),
+                (
+                    "onset_weeks_max",
+                    models.PositiveSmallIntegerField(
+                        blank=True, null=True, verbose_name="noticeable benefit by (weeks)"
+                    ),
+                ),
+                (
+                    "values",
+                    models.JSONField(
+                        blank=True,
+                        default=dict,
+                        help_text='Criterion key → number, in the criterion\'s unit, e.g. {"effectiveness": "70", "speed": "4"}.',
+                        verbose_name="criterion values",
+                    ),
+                ),
+                (
+                    "uncertain",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="Criterion keys whose value is an estimate that could not be verified.",
+                        verbose_name="uncertain values",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'indication',
-                'verbose_name_plural': 'indications',
-                'ordering': ['therapy', 'disease'],
+                "verbose_name": "indication",
+                "verbose_name_plural": "indications",
+                "ordering": ["therapy", "disease"],
             },
         ),
         migrations.CreateModel(
-            name='Evidence',
+            name="Evidence",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('citation', models.TextField(verbose_name='citation')),
-                ('url', models.URLField(blank=True, max_length=500, verbose_name='address')),
-                ('checked', models.DateField(verbose_name='date checked')),
-                ('next_review', models.DateField(verbose_name='next review')),
-                ('source_hash', models.CharField(blank=True, editable=False, max_length=64)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("citation", models.TextField(verbose_name="citation")),
+                ("url", models.URLField(blank=True, max_length=500, verbose_name="address")),
+                ("checked", models.DateField(verbose_name="date checked")),
+                ("next_review", models.DateField(verbose_name="next review")),
+                ("source_hash", models.CharField(blank=True, editable=False, max_length=64)),
             ],
             options={
-                'verbose_name': 'evidence source',
-                'verbose_name_plural': 'evidence sources',
-                'ordering': ['citation', 'pk'],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('url', ''), _negated=True), fields=('url',), name='unique_evidence_url'), models.CheckConstraint(condition=models.Q(('next_review__gte', models.F('checked'))), name='evidence_review_after_check')],
+                "verbose_name": "evidence source",
+                "verbose_name_plural": "evidence sources",
+                "ordering": ["citation", "pk"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("url", ""), _negated=True),
+                        fields=("url",),
+                        name="unique_evidence_url",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("next_review__gte", models.F("checked"))),
+                        name="evidence_review_after_check",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='HistoricalCriterion',
+            name="HistoricalCriterion",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('key', models.CharField(db_index=True, max_length=64, validators=[django.core.validators.RegexValidator('^[a-z][a-z0-9_]{0,63}$', 'Use lowercase letters, digits and underscores, starting with a letter.')], verbose_name='key')),
-                ('order', models.PositiveSmallIntegerField(default=0, verbose_name='order')),
-                ('better', models.CharField(choices=[('higher', 'Higher is better'), ('lower', 'Lower is better')], max_length=8, verbose_name='direction')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('name_en', models.CharField(max_length=200, null=True, verbose_name='name')),
-                ('name_zh_hans', models.CharField(max_length=200, null=True, verbose_name='name')),
-                ('description', models.TextField(blank=True, verbose_name='description')),
-                ('description_en', models.TextField(blank=True, null=True, verbose_name='description')),
-                ('description_zh_hans', models.TextField(blank=True, null=True, verbose_name='description')),
-                ('source_hash', models.CharField(blank=True, editable=False, max_length=64)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "key",
+                    models.CharField(
+                        db_index=True,
+                        max_length=64,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[a-z][a-z0-9_]{0,63}$",
+                                "Use lowercase letters, digits and underscores, starting with a letter.",
+                            )
+                        ],
+                        verbose_name="key",
+                    ),
+                ),
+                ("order", models.PositiveSmallIntegerField(default=0, verbose_name="order")),
+                (
+                    "better",
+                    models.CharField(
+                        choices=[("higher", "Higher is better"), ("lower", "Lower is better")],
+                        max_length=8,
+                        verbose_name="direction",
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                ("name_en", models.CharField(max_length=200, null=True, verbose_name="name")),
+                ("name_zh_hans", models.CharField(max_length=200, null=True, verbose_name="name")),
+                ("description", models.TextField(blank=True, verbose_name="description")),
+                (
+                    "description_en",
+                    models.TextField(blank=True, null=True, verbose_name="description"),
+                ),
+                (
+                    "description_zh_hans",
+                    models.TextField(blank=True, null=True, verbose_name="description"),
+                ),
+                ("source_hash", models.CharField(blank=True, editable=False, max_length=64)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical weighing criterion',
-                'verbose_name_plural': 'historical weighing criteria',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
-            },
-            bases=(simple_history.models.HistoricalChanges, models.Model),
-        ),
-        migrations.CreateModel(
-            name='HistoricalEvidence',
-            fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('citation', models.TextField(verbose_name='citation')),
-                ('url', models.URLField(blank=True, max_length=500, verbose_name='address')),
-                ('checked', models.DateField(verbose_name='date checked')),
-                ('next_review', models.DateField(verbose_name='next review')),
-                ('source_hash', models.CharField(blank=True, editable=False, max_length=64)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-            ],
-            options={
-                'verbose_name': 'historical evidence source',
-                'verbose_name_plural': 'historical evidence sources',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
-            },
-            bases=(simple_history.models.HistoricalChanges, models.Model),
-        ),
-        migrations.CreateModel(
-            name='HistoricalSimulationCase',
-            fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('description', models.TextField(blank=True, verbose_name='description')),
-                ('answers', models.JSONField(default=dict, verbose_name='answers')),
-                ('expected_leader', models.CharField(blank=True, help_text="The option that must fit best (its therapy slug; 'no_change'); empty: any.", max_length=64, verbose_name='expected leader')),
-                ('expected_not_suitable', models.JSONField(blank=True, default=list, help_text='Exactly these options must be \'not suitable now\', e.g. ["natalizumab"].', verbose_name='expected not suitable')),
-                ('expected_conflicts', models.JSONField(blank=True, default=dict, help_text='Option → conflict kinds it must have, e.g. {"ahsct": ["experimental_not_wanted"]}.', verbose_name='expected conflicts')),
-                ('expected_cautions', models.JSONField(blank=True, default=list, help_text='Rule ids that must raise a caution on some option.', verbose_name='expected cautions')),
-                ('created_at', models.DateTimeField(blank=True, editable=False, verbose_name='created')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('version', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='questionnaires.questionnaireversion')),
-            ],
-            options={
-                'verbose_name': 'historical simulator test case',
-                'verbose_name_plural': 'historical simulator test cases',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
-            },
-            bases=(simple_history.models.HistoricalChanges, models.Model),
-        ),
-        migrations.CreateModel(
-            name='HistoricalTherapy',
-            fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('slug', models.CharField(db_index=True, max_length=64, validators=[django.core.validators.RegexValidator('^[a-z][a-z0-9_]{0,63}$', 'Use lowercase letters, digits and underscores, starting with a letter.')], verbose_name='slug')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('name_en', models.CharField(max_length=200, null=True, verbose_name='name')),
-                ('name_zh_hans', models.CharField(max_length=200, null=True, verbose_name='name')),
-                ('family', models.CharField(choices=[('monoclonal_antibody', 'Monoclonal antibody'), ('stem_cell', 'Stem-cell therapy'), ('immunoglobulin', 'Immunoglobulin'), ('small_molecule', 'Small molecule (tablet)'), ('conventional_systemic', 'Conventional systemic medicine'), ('injectable_immunomodulator', 'Injectable immunomodulator'), ('topical', 'Topical (on the skin)'), ('phototherapy', 'Phototherapy (light treatment)'), ('status_quo', 'No change (stay on the current treatment)')], max_length=32, verbose_name='family')),
-                ('target', models.CharField(blank=True, max_length=200, verbose_name='target')),
-                ('target_class', models.CharField(blank=True, help_text='A short code shared by therapies that work the same way (TNF, IL-17, CD20, JAK …). A failed therapy lowers the expected effect of others of its class.', max_length=32, verbose_name='target class')),
-                ('routes', models.JSONField(blank=True, default=list, help_text='Route codes, e.g. ["oral"].', verbose_name='routes')),
-                ('schedule', models.TextField(blank=True, verbose_name='schedule')),
-                ('schedule_en', models.TextField(blank=True, null=True, verbose_name='schedule')),
-                ('schedule_zh_hans', models.TextField(blank=True, null=True, verbose_name='schedule')),
-                ('onset_weeks_min', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='noticeable benefit from (weeks)')),
-                ('onset_weeks_max', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='noticeable benefit by (weeks)')),
-                ('what_it_is', models.TextField(blank=True, verbose_name='what it is')),
-                ('what_it_is_en', models.TextField(blank=True, null=True, verbose_name='what it is')),
-                ('what_it_is_zh_hans', models.TextField(blank=True, null=True, verbose_name='what it is')),
-                ('how_taken', models.TextField(blank=True, verbose_name='how it is taken')),
-                ('how_taken_en', models.TextField(blank=True, null=True, verbose_name='how it is taken')),
-                ('how_taken_zh_hans', models.TextField(blank=True, null=True, verbose_name='how it is taken')),
-                ('benefits', models.TextField(blank=True, verbose_name='benefits')),
-                ('benefits_en', models.TextField(blank=True, null=True, verbose_name='benefits')),
-                ('benefits_zh_hans', models.TextField(blank=True, null=True, verbose_name='benefits')),
-                ('downsides', models.TextField(blank=True, verbose_name='downsides')),
-                ('downsides_en', models.TextField(blank=True, null=True, verbose_name='downsides')),
-                ('downsides_zh_hans', models.TextField(blank=True, null=True, verbose_name='downsides')),
-                ('living_with', models.TextField(blank=True, verbose_name='what it is like to live with')),
-                ('living_with_en', models.TextField(blank=True, null=True, verbose_name='what it is like to live with')),
-                ('living_with_zh_hans', models.TextField(blank=True, null=True, verbose_name='what it is like to live with')),
-                ('pregnancy', models.TextField(blank=True, verbose_name='pregnancy and breastfeeding')),
-                ('pregnancy_en', models.TextField(blank=True, null=True, verbose_name='pregnancy and breastfeeding')),
-                ('pregnancy_zh_hans', models.TextField(blank=True, null=True, verbose_name='pregnancy and breastfeeding')),
-                ('common_side_effects', models.TextField(blank=True, verbose_name='common side effects (one per line)')),
-                ('common_side_effects_en', models.TextField(blank=True, null=True, verbose_name='common side effects (one per line)')),
-                ('common_side_effects_zh_hans', models.TextField(blank=True, null=True, verbose_name='common side effects (one per line)')),
-                ('serious_risks', models.TextField(blank=True, verbose_name='serious risks (one per line)')),
-                ('serious_risks_en', models.TextField(blank=True, null=True, verbose_name='serious risks (one per line)')),
-                ('serious_risks_zh_hans', models.TextField(blank=True, null=True, verbose_name='serious risks (one per line)')),
-                ('monitoring', models.TextField(blank=True, verbose_name='tests and monitoring (one per line)')),
-                ('monitoring_en', models.TextField(blank=True, null=True, verbose_name='tests and monitoring (one per line)')),
-                ('monitoring_zh_hans', models.TextField(blank=True, null=True, verbose_name='tests and monitoring (one per line)')),
-                ('unverified', models.TextField(blank=True, help_text='Facts that could not be checked against a source. They are shown as uncertain or left out, never stated as fact.', verbose_name='unverified facts (one per line)')),
-                ('revision', models.PositiveIntegerField(default=1, help_text='Raised every time this profile changes.', verbose_name='revision')),
-                ('source_hash', models.CharField(blank=True, editable=False, max_length=64)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-            ],
-            options={
-                'verbose_name': 'historical therapy',
-                'verbose_name_plural': 'historical therapies',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
-            },
-            bases=(simple_history.models.HistoricalChanges, models.Model),
-        ),
-        migrations.CreateModel(
-            name='HistoricalTherapyRule',
-            fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('rule_id', models.CharField(db_index=True, max_length=64, validators=[django.core.validators.RegexValidator('^[a-z][a-z0-9_]{0,63}$', 'Use lowercase letters, digits and underscores, starting with a letter.')], verbose_name='rule id')),
-                ('active', models.BooleanField(default=True, verbose_name='active')),
-                ('therapies', models.JSONField(blank=True, default=list, verbose_name='applies to therapies')),
-                ('families', models.JSONField(blank=True, default=list, verbose_name='applies to families')),
-                ('target_classes', models.JSONField(blank=True, default=list, verbose_name='applies to target classes')),
-                ('condition', models.JSONField(blank=True, help_text="Same language as a question's 'show if'; empty means always.", null=True, verbose_name='condition')),
-                ('effect', models.CharField(choices=[('not_suitable', 'Not suitable now'), ('caution', 'Caution'), ('adjust', 'Adjust a criterion value')], max_length=16, verbose_name='effect')),
-                ('criterion', models.CharField(blank=True, max_length=64, verbose_name='criterion to adjust')),
-                ('multiplier', models.DecimalField(blank=True, decimal_places=4, max_digits=8, null=True, verbose_name='multiply the value by')),
-                ('delta', models.DecimalField(blank=True, decimal_places=4, max_digits=10, null=True, verbose_name='add to the value')),
-                ('clinician_message', models.TextField(verbose_name='message for the clinician')),
-                ('clinician_message_en', models.TextField(null=True, verbose_name='message for the clinician')),
-                ('clinician_message_zh_hans', models.TextField(null=True, verbose_name='message for the clinician')),
-                ('patient_message', models.TextField(verbose_name='message for the patient')),
-                ('patient_message_en', models.TextField(null=True, verbose_name='message for the patient')),
-                ('patient_message_zh_hans', models.TextField(null=True, verbose_name='message for the patient')),
-                ('revision', models.PositiveIntegerField(default=1, verbose_name='revision')),
-                ('source_hash', models.CharField(blank=True, editable=False, max_length=64)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-            ],
-            options={
-                'verbose_name': 'historical therapy rule',
-                'verbose_name_plural': 'historical therapy rules',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
-            },
-            bases=(simple_history.models.HistoricalChanges, models.Model),
-        ),
-        migrations.CreateModel(
-            name='HistoricalOutcomeEstimate',
-            fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('order', models.PositiveSmallIntegerField(default=0, verbose_name='order')),
-                ('text', models.TextField(help_text='What happens, e.g. "had clear or almost clear skin".', verbose_name='outcome')),
-                ('text_en', models.TextField(help_text='What happens, e.g. "had clear or almost clear skin".', null=True, verbose_name='outcome')),
-                ('text_zh_hans', models.TextField(help_text='What happens, e.g. "had clear or almost clear skin".', null=True, verbose_name='outcome')),
-                ('count', models.DecimalField(decimal_places=1, max_digits=7, validators=[django.core.validators.MinValueValidator(0)], verbose_name='how many')),
-                ('per', models.PositiveIntegerField(choices=[(100, 'per 100 people'), (1000, 'per 1000 people')], default=100, verbose_name='out of')),
-                ('horizon', models.CharField(max_length=100, verbose_name='time horizon')),
-                ('horizon_en', models.CharField(max_length=100, null=True, verbose_name='time horizon')),
-                ('horizon_zh_hans', models.CharField(max_length=100, null=True, verbose_name='time horizon')),
-                ('population', models.CharField(blank=True, max_length=300, verbose_name='people studied')),
-                ('population_en', models.CharField(blank=True, max_length=300, null=True, verbose_name='people studied')),
-                ('population_zh_hans', models.CharField(blank=True, max_length=300, null=True, verbose_name='people studied')),
-                ('certainty', models.CharField(choices=[('high', 'High'), ('moderate', 'Moderate'), ('low', 'Low'), ('very_low', 'Very low')], max_length=16, verbose_name='certainty')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('evidence', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='questionnaires.evidence')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('indication', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='questionnaires.indication')),
-            ],
-            options={
-                'verbose_name': 'historical outcome estimate',
-                'verbose_name_plural': 'historical outcome estimates',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical weighing criterion",
+                "verbose_name_plural": "historical weighing criteria",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='Therapy',
+            name="HistoricalEvidence",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.CharField(max_length=64, unique=True, validators=[django.core.validators.RegexValidator('^[a-z][a-z0-9_]{0,63}$', 'Use lowercase letters, digits and underscores, starting with a letter.')], verbose_name='slug')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('name_en', models.CharField(max_length=200, null=True, verbose_name='name')),
-                ('name_zh_hans', models.CharField(max_length=200, null=True, verbose_name='name')),
-                ('family', models.CharField(choices=[('monoclonal_antibody', 'Monoclonal antibody'), ('stem_cell', 'Stem-cell therapy'), ('immunoglobulin', 'Immunoglobulin'), ('small_molecule', 'Small molecule (tablet)'), ('conventional_systemic', 'Conventional systemic medicine'), ('injectable_immunomodulator', 'Injectable immunomodulator'), ('topical', 'Topical (on the skin)'), ('phototherapy', 'Phototherapy (light treatment)'), ('status_quo', 'No change (stay on the current treatment)')], max_length=32, verbose_name='family')),
-                ('target', models.CharField(blank=True, max_length=200, verbose_name='target')),
-                ('target_class', models.CharField(blank=True, help_text='A short code shared by therapies that work the same way (TNF, IL-17, CD20, JAK …). A failed therapy lowers the expected effect of others of its class.', max_length=32, verbose_name='target class')),
-                ('routes', models.JSONField(blank=True, default=list, help_text='Route codes, e.g. ["oral"].', verbose_name='routes')),
-                ('schedule', models.TextField(blank=True, verbose_name='schedule')),
-                ('schedule_en', models.TextField(blank=True, null=True, verbose_name='schedule')),
-                ('schedule_zh_hans', models.TextField(blank=True, null=True, verbose_name='schedule')),
-                ('onset_weeks_min', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='noticeable benefit from (weeks)')),
-                ('onset_weeks_max', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='noticeable benefit by (weeks)')),
-                ('what_it_is', models.TextField(blank=True, verbose_name='what it is')),
-                ('what_it_is_en', models.TextField(blank=True, null=True, verbose_name='what it is')),
-                ('what_it_is_zh_hans', models.TextField(blank=True, null=True, verbose_name='what it is')),
-                ('how_taken', models.TextField(blank=True, verbose_name='how it is taken')),
-                ('how_taken_en', models.TextField(blank=True, null=True, verbose_name='how it is taken')),
-                ('how_taken_zh_hans', models.TextField(blank=True, null=True, verbose_name='how it is taken')),
-                ('benefits', models.TextField(blank=True, verbose_name='benefits')),
-                ('benefits_en', models.TextField(blank=True, null=True, verbose_name='benefits')),
-                ('benefits_zh_hans', models.TextField(blank=True, null=True, verbose_name='benefits')),
-                ('downsides', models.TextField(blank=True, verbose_name='downsides')),
-                ('downsides_en', models.TextField(blank=True, null=True, verbose_name='downsides')),
-                ('downsides_zh_hans', models.TextField(blank=True, null=True, verbose_name='downsides')),
-                ('living_with', models.TextField(blank=True, verbose_name='what it is like to live with')),
-                ('living_with_en', models.TextField(blank=True, null=True, verbose_name='what it is like to live with')),
-                ('living_with_zh_hans', models.TextField(blank=True, null=True, verbose_name='what it is like to live with')),
-                ('pregnancy', models.TextField(blank=True, verbose_name='pregnancy and breastfeeding')),
-                ('pregnancy_en', models.TextField(blank=True, null=True, verbose_name='pregnancy and breastfeeding')),
-                ('pregnancy_zh_hans', models.TextField(blank=True, null=True, verbose_name='pregnancy and breastfeeding')),
-                ('common_side_effects', models.TextField(blank=True, verbose_name='common side effects (one per line)')),
-                ('common_side_effects_en', models.TextField(blank=True, null=True, verbose_name='common side effects (one per line)')),
-                ('common_side_effects_zh_hans', models.TextField(blank=True, null=True, verbose_name='common side effects (one per line)')),
-                ('serious_risks', models.TextField(blank=True, verbose_name='serious risks (one per line)')),
-                ('serious_risks_en', models.TextField(blank=True, null=True, verbose_name='serious risks (one per line)')),
-                ('serious_risks_zh_hans', models.TextField(blank=True, null=True, verbose_name='serious risks (one per line)')),
-                ('monitoring', models.TextField(blank=True, verbose_name='tests and monitoring (one per line)')),
-                ('monitoring_en', models.TextField(blank=True, null=True, verbose_name='tests and monitoring (one per line)')),
-                ('monitoring_zh_hans', models.TextField(blank=True, null=True, verbose_name='tests and monitoring (one per line)')),
-                ('unverified', models.TextField(blank=True, help_text='Facts that could not be checked against a source. They are shown as uncertain or left out, never stated as fact.', verbose_name='unverified facts (one per line)')),
-                ('revision', models.PositiveIntegerField(default=1, help_text='Raised every time this profile changes.', verbose_name='revision')),
-                ('source_hash', models.CharField(blank=True, editable=False, max_length=64)),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("citation", models.TextField(verbose_name="citation")),
+                ("url", models.URLField(blank=True, max_length=500, verbose_name="address")),
+                ("checked", models.DateField(verbose_name="date checked")),
+                ("next_review", models.DateField(verbose_name="next review")),
+                ("source_hash", models.CharField(blank=True, editable=False, max_length=64)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'therapy',
-                'verbose_name_plural': 'therapies',
-                'ordering': ['slug'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('onset_weeks_min__isnull', True), ('onset_weeks_max__isnull', True), ('onset_weeks_min__lte', models.F('onset_weeks_max')), _connector='OR'), name='therapy_onset_range_ordered')],
+                "verbose_name": "historical evidence source",
+                "verbose_name_plural": "historical evidence sources",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
+            },
+            bases=(simple_history.models.HistoricalChanges, models.Model),
+        ),
+        migrations.CreateModel(
+            name="HistoricalSimulationCase",
+            fields=[
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                ("description", models.TextField(blank=True, verbose_name="description")),
+                ("answers", models.JSONField(default=dict, verbose_name="answers")),
+                (
+                    "expected_leader",
+                    models.CharField(
+                        blank=True,
+                        help_text="The option that must fit best (its therapy slug; 'no_change'); empty: any.",
+                        max_length=64,
+                        verbose_name="expected leader",
+                    ),
+                ),
+                (
+                    "expected_not_suitable",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="Exactly these options must be 'not suitable now', e.g. [\"natalizumab\"].",
+                        verbose_name="expected not suitable",
+                    ),
+                ),
+                (
+                    "expected_conflicts",
+                    models.JSONField(
+                        blank=True,
+                        default=dict,
+                        help_text='Option → conflict kinds it must have, e.g. {"ahsct": ["experimental_not_wanted"]}.',
+                        verbose_name="expected conflicts",
+                    ),
+                ),
+                (
+                    "expected_cautions",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="Rule ids that must raise a caution on some option.",
+                        verbose_name="expected cautions",
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(blank=True, editable=False, verbose_name="created"),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "version",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="questionnaires.questionnaireversion",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "historical simulator test case",
+                "verbose_name_plural": "historical simulator test cases",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
+            },
+            bases=(simple_history.models.HistoricalChanges, models.Model),
+        ),
+        migrations.CreateModel(
+            name="HistoricalTherapy",
+            fields=[
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "slug",
+                    models.CharField(
+                        db_index=True,
+                        max_length=64,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[a-z][a-z0-9_]{0,63}$",
+                                "Use lowercase letters, digits and underscores, starting with a letter.",
+                            )
+                        ],
+                        verbose_name="slug",
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                ("name_en", models.CharField(max_length=200, null=True, verbose_name="name")),
+                ("name_zh_hans", models.CharField(max_length=200, null=True, verbose_name="name")),
+                (
+                    "family",
+                    models.CharField(
+                        choices=[
+                            ("monoclonal_antibody", "Monoclonal antibody"),
+                            ("stem_cell", "Stem-cell therapy"),
+                            ("immunoglobulin", "Immunoglobulin"),
+                            ("small_molecule", "Small molecule (tablet)"),
+                            ("conventional_systemic", "Conventional systemic medicine"),
+                            ("injectable_immunomodulator", "Injectable immunomodulator"),
+                            ("topical", "Topical (on the skin)"),
+                            ("phototherapy", "Phototherapy (light treatment)"),
+                            ("status_quo", "No change (stay on the current treatment)"),
+                        ],
+                        max_length=32,
+                        verbose_name="family",
+                    ),
+                ),
+                ("target", models.CharField(blank=True, max_length=200, verbose_name="target")),
+                (
+                    "target_class",
+                    models.CharField(
+                        blank=True,
+                        help_text="A short code shared by therapies that work the same way (TNF, IL-17, CD20, JAK …). A failed therapy lowers the expected effect of others of its class.",
+                        max_length=32,
+                        verbose_name="target class",
+                    ),
+                ),
+                (
+                    "routes",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text='Route codes, e.g. ["oral"].',
+                        verbose_name="routes",
+                    ),
+                ),
+                ("schedule", models.TextField(blank=True, verbose_name="schedule")),
+                ("schedule_en", models.TextField(blank=True, null=True, verbose_name="schedule")),
+                (
+                    "schedule_zh_hans",
+                    models.TextField(blank=True, null=True, verbose_name="schedule"),
+                ),
+                (
+                    "onset_weeks_min",
+                    models.PositiveSmallIntegerField(
+                        blank=True, null=True, verbose_name="noticeable benefit from (weeks)"
+                    ),
+                ),
+                (
+                    "onset_weeks_max",
+                    models.PositiveSmallIntegerField(
+                        blank=True, null=True, verbose_name="noticeable benefit by (weeks)"
+                    ),
+                ),
+                ("what_it_is", models.TextField(blank=True, verbose_name="what it is")),
+                (
+                    "what_it_is_en",
+                    models.TextField(blank=True, null=True, verbose_name="what it is"),
+                ),
+                (
+                    "what_it_is_zh_hans",
+                    models.TextField(blank=True, null=True, verbose_name="what it is"),
+                ),
+                ("how_taken", models.TextField(blank=True, verbose_name="how it is taken")),
+                (
+                    "how_taken_en",
+                    models.TextField(blank=True, null=True, verbose_name="how it is taken"),
+                ),
+                (
+                    "how_taken_zh_hans",
+                    models.TextField(blank=True, null=True, verbose_name="how it is taken"),
+                ),
+                ("benefits", models.TextField(blank=True, verbose_name="benefits")),
+                ("benefits_en", models.TextField(blank=True, null=True, verbose_name="benefits")),
+                (
+                    "benefits_zh_hans",
+                    models.TextField(blank=True, null=True, verbose_name="benefits"),
+                ),
+                ("downsides", models.TextField(blank=True, verbose_name="downsides")),
+                ("downsides_en", models.TextField(blank=True, null=True, verbose_name="downsides")),
+                (
+                    "downsides_zh_hans",
+                    models.TextField(blank=True, null=True, verbose_name="downsides"),
+                ),
+                (
+                    "living_with",
+                    models.TextField(blank=True, verbose_name="what it is like to live with"),
+                ),
+                (
+                    "living_with_en",
+                    models.TextField(
+                        blank=True, null=True, verbose_name="what it is like to live with"
+                    ),
+                ),
+                (
+                    "living_with_zh_hans",
+                    models.TextField(
+                        blank=True, null=True, verbose_name="what it is like to live with"
+                    ),
+                ),
+                (
+                    "pregnancy",
+                    models.TextField(blank=True, verbose_name="pregnancy and breastfeeding"),
+                ),
+                (
+                    "pregnancy_en",
+                    models.TextField(
+                        blank=True, null=True, verbose_name="pregnancy and breastfeeding"
+                    ),
+                ),
+                (
+                    "pregnancy_zh_hans",
+                    models.TextField(
+                        blank=True, null=True, verbose_name="pregnancy and breastfeeding"
+                    ),
+                ),
+                (
+                    "common_side_effects",
+                    models.TextField(blank=True, verbose_name="common side effects (one per line)"),
+                ),
+                (
+                    "common_side_effects_en",
+                    models.TextField(
+                        blank=True, null=True, verbose_name="common side effects (one per line)"
+                    ),
+                ),
+                (
+                    "common_side_effects_zh_hans",
+                    models.TextField(
+                        blank=True, null=True, verbose_name="common side effects (one per line)"
+                    ),
+                ),
+                (
+                    "serious_risks",
+                    models.TextField(blank=True, verbose_name="serious risks (one per line)"),
+                ),
+                (
+                    "serious_risks_en",
+                    models.TextField(
+                        blank=True, null=True, verbose_name="serious risks (one per line)"
+                    ),
+                ),
+                (
+                    "serious_risks_zh_hans",
+                    models.TextField(
+                        blank=True, null=True, verbose_name="serious risks (one per line)"
+                    ),
+                ),
+                (
+                    "monitoring",
+                    models.TextField(
+                        blank=True, verbose_name="tests and monitoring (one per line)"
+                    ),
+                ),
+                (
+                    "monitoring_en",
+                    models.TextField(
+                        blank=True, null=True, verbose_name="tests and monitoring (one per line)"
+                    ),
+                ),
+                (
+                    "monitoring_zh_hans",
+                    models.TextField(
+                        blank=True, null=True, verbose_name="tests and monitoring (one per line)"
+                    ),
+                ),
+                (
+                    "unverified",
+                    models.TextField(
+                        blank=True,
+                        help_text="Facts that could not be checked against a source. They are shown as uncertain or left out, never stated as fact.",
+                        verbose_name="unverified facts (one per line)",
+                    ),
+                ),
+                (
+                    "revision",
+                    models.PositiveIntegerField(
+                        default=1,
+                        help_text="Raised every time this profile changes.",
+                        verbose_name="revision",
+                    ),
+                ),
+                ("source_hash", models.CharField(blank=True, editable=False, max_length=64)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "historical therapy",
+                "verbose_name_plural": "historical therapies",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
+            },
+            bases=(simple_history.models.HistoricalChanges, models.Model),
+        ),
+        migrations.CreateModel(
+            name="HistoricalTherapyRule",
+            fields=[
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "rule_id",
+                    models.CharField(
+                        db_index=True,
+                        max_length=64,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[a-z][a-z0-9_]{0,63}$",
+                                "Use lowercase letters, digits and underscores, starting with a letter.",
+                            )
+                        ],
+                        verbose_name="rule id",
+                    ),
+                ),
+                ("active", models.BooleanField(default=True, verbose_name="active")),
+                (
+                    "therapies",
+                    models.JSONField(blank=True, default=list, verbose_name="applies to therapies"),
+                ),
+                (
+                    "families",
+                    models.JSONField(blank=True, default=list, verbose_name="applies to families"),
+                ),
+                (
+                    "target_classes",
+                    models.JSONField(
+                        blank=True, default=list, verbose_name="applies to target classes"
+                    ),
+                ),
+                (
+                    "condition",
+                    models.JSONField(
+                        blank=True,
+                        help_text="Same language as a question's 'show if'; empty means always.",
+                        null=True,
+                        verbose_name="condition",
+                    ),
+                ),
+                (
+                    "effect",
+                    models.CharField(
+                        choices=[
+                            ("not_suitable", "Not suitable now"),
+                            ("caution", "Caution"),
+                            ("adjust", "Adjust a criterion value"),
+                        ],
+                        max_length=16,
+                        verbose_name="effect",
+                    ),
+                ),
+                (
+                    "criterion",
+                    models.CharField(blank=True, max_length=64, verbose_name="criterion to adjust"),
+                ),
+                (
+                    "multiplier",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=4,
+                        max_digits=8,
+                        null=True,
+                        verbose_name="multiply the value by",
+                    ),
+                ),
+                (
+                    "delta",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=4,
+                        max_digits=10,
+                        null=True,
+                        verbose_name="add to the value",
+                    ),
+                ),
+                ("clinician_message", models.TextField(verbose_name="message for the clinician")),
+                (
+                    "clinician_message_en",
+                    models.TextField(null=True, verbose_name="message for the clinician"),
+                ),
+                (
+                    "clinician_message_zh_hans",
+                    models.TextField(null=True, verbose_name="message for the clinician"),
+                ),
+                ("patient_message", models.TextField(verbose_name="message for the patient")),
+                (
+                    "patient_message_en",
+                    models.TextField(null=True, verbose_name="message for the patient"),
+                ),
+                (
+                    "patient_message_zh_hans",
+                    models.TextField(null=True, verbose_name="message for the patient"),
+                ),
+                ("revision", models.PositiveIntegerField(default=1, verbose_name="revision")),
+                ("source_hash", models.CharField(blank=True, editable=False, max_length=64)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "historical therapy rule",
+                "verbose_name_plural": "historical therapy rules",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
+            },
+            bases=(simple_history.models.HistoricalChanges, models.Model),
+        ),
+        migrations.CreateModel(
+            name="HistoricalOutcomeEstimate",
+            fields=[
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("order", models.PositiveSmallIntegerField(default=0, verbose_name="order")),
+                (
+                    "text",
+                    models.TextField(
+                        help_text='What happens, e.g. "had clear or almost clear skin".',
+                        verbose_name="outcome",
+                    ),
+                ),
+                (
+                    "text_en",
+                    models.TextField(
+                        help_text='What happens, e.g. "had clear or almost clear skin".',
+                        null=True,
+                        verbose_name="outcome",
+                    ),
+                ),
+                (
+                    "text_zh_hans",
+                    models.TextField(
+                        help_text='What happens, e.g. "had clear or almost clear skin".',
+                        null=True,
+                        verbose_name="outcome",
+                    ),
+                ),
+                (
+                    "count",
+                    models.DecimalField(
+                        decimal_places=1,
+                        max_digits=7,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                        verbose_name="how many",
+                    ),
+                ),
+                (
+                    "per",
+                    models.PositiveIntegerField(
+                        choices=[(100, "per 100 people"), (1000, "per 1000 people")],
+                        default=100,
+                        verbose_name="out of",
+                    ),
+                ),
+                ("horizon", models.CharField(max_length=100, verbose_name="time horizon")),
+                (
+                    "horizon_en",
+                    models.CharField(max_length=100, null=True, verbose_name="time horizon"),
+                ),
+                (
+                    "horizon_zh_hans",
+                    models.CharField(max_length=100, null=True, verbose_name="time horizon"),
+                ),
+                (
+                    "population",
+                    models.CharField(blank=True, max_length=300, verbose_name="people studied"),
+                ),
+                (
+                    "population_en",
+                    models.CharField(
+                        blank=True, max_length=300, null=True, verbose_name="people studied"
+                    ),
+                ),
+                (
+                    "population_zh_hans",
+                    models.CharField(
+                        blank=True, max_length=300, null=True, verbose_name="people studied"
+                    ),
+                ),
+                (
+                    "certainty",
+                    models.CharField(
+                        choices=[
+                            ("high", "High"),
+                            ("moderate", "Moderate"),
+                            ("low", "Low"),
+                            ("very_low", "Very low"),
+                        ],
+                        max_length=16,
+                        verbose_name="certainty",
+                    ),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "evidence",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="questionnaires.evidence",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "indication",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="questionnaires.indication",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "historical outcome estimate",
+                "verbose_name_plural": "historical outcome estimates",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
+            },
+            bases=(simple_history.models.HistoricalChanges, models.Model),
+        ),
+        migrations.CreateModel(
+            name="Therapy",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "slug",
+                    models.CharField(
+                        max_length=64,
+                        unique=True,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[a-z][a-z0-9_]{0,63}$",
+                                "Use lowercase letters, digits and underscores, starting with a letter.",
+                            )
+                        ],
+                        verbose_name="slug",
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                ("name_en", models.CharField(max_length=200, null=True, verbose_name="name")),
+                ("name_zh_hans", models.CharField(max_length=200, null=True, verbose_name="name")),
+                (
+                    "family",
+                    models.CharField(
+                        choices=[
+                            ("monoclonal_antibody", "Monoclonal antibody"),
+                            ("stem_cell", "Stem-cell therapy"),
+                            ("immunoglobulin", "Immunoglobulin"),
+                            ("small_molecule", "Small molecule (tablet)"),
+                            ("conventional_systemic", "Conventional systemic medicine"),
+                            ("injectable_immunomodulator", "Injectable immunomodulator"),
+                            ("topical", "Topical (on the skin)"),
+                            ("phototherapy", "Phototherapy (light treatment)"),
+                            ("status_quo", "No change (stay on the current treatment)"),
+                        ],
+                        max_length=32,
+                        verbose_name="family",
+                    ),
+                ),
+                ("target", models.CharField(blank=True, max_length=200, verbose_name="target")),
+                (
+                    "target_class",
+                    models.CharField(
+                        blank=True,
+                        help_text="A short code shared by therapies that work the same way (TNF, IL-17, CD20, JAK …). A failed therapy lowers the expected effect of others of its class.",
+                        max_length=32,
+                        verbose_name="target class",
+                    ),
+                ),
+                (
+                    "routes",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text='Route codes, e.g. ["oral"].',
+                        verbose_name="routes",
+                    ),
+                ),
+                ("schedule", models.TextField(blank=True, verbose_name="schedule")),
+                ("schedule_en", models.TextField(blank=True, null=True, verbose_name="schedule")),
+                (
+                    "schedule_zh_hans",
+                    models.TextField(blank=True, null=True, verbose_name="schedule"),
+                ),
+                (
+                    "onset_weeks_min",
+                    models.PositiveSmallIntegerField(
+                        blank=True, null=True, verbose_name="noticeable benefit from (weeks)"
+                    ),
+                ),
+                (
+                    "onset_weeks_max",
+                    models.PositiveSmallIntegerField(
+                        blank=True, null=True, verbose_name="noticeable benefit by (weeks)"
+                    ),
+                ),
+                ("what_it_is", models.TextField(blank=True, verbose_name="what it is")),
+                (
+                    "what_it_is_en",
+                    models.TextField(blank=True, null=True, verbose_name="what it is"),
+                ),
+                (
+                    "what_it_is_zh_hans",
+                    models.TextField(blank=True, null=True, verbose_name="what it is"),
+                ),
+                ("how_taken", models.TextField(blank=True, verbose_name="how it is taken")),
+                (
+                    "how_taken_en",
+                    models.TextField(blank=True, null=True, verbose_name="how it is taken"),
+                ),
+                (
+                    "how_taken_zh_hans",
+                    models.TextField(blank=True, null=True, verbose_name="how it is taken"),
+                ),
+                ("benefits", models.TextField(blank=True, verbose_name="benefits")),
+                ("benefits_en", models.TextField(blank=True, null=True, verbose_name="benefits")),
+                (
+                    "benefits_zh_hans",
+                    models.TextField(blank=True, null=True, verbose_name="benefits"),
+                ),
+                ("downsides", models.TextField(blank=True, verbose_name="downsides")),
+                ("downsides_en", models.TextField(blank=True, null=True, verbose_name="downsides")),
+                (
+                    "downsides_zh_hans",
+                    models.TextField(blank=True, null=True, verbose_name="downsides"),
+                ),
+                (
+                    "living_with",
+                    models.TextField(blank=True, verbose_name="what it is like to live with"),
+                ),
+                (
+                    "living_with_en",
+                    models.TextField(
+                        blank=True, null=True, verbose_name="what it is like to live with"
+                    ),
+                ),
+                (
+                    "living_with_zh_hans",
+                    models.TextField(
+                        blank=True, null=True, verbose_name="what it is like to live with"
+                    ),
+                ),
+                (
+                    "pregnancy",
+                    models.TextField(blank=True, verbose_name="pregnancy and breastfeeding"),
+                ),
+                (
+                    "pregnancy_en",
+                    models.TextField(
+                        blank=True, null=True, verbose_name="pregnancy and breastfeeding"
+                    ),
+                ),
+                (
+                    "pregnancy_zh_hans",
+                    models.TextField(
+                        blank=True, null=True, verbose_name="pregnancy and breastfeeding"
+                    ),
+                ),
+                (
+                    "common_side_effects",
+                    models.TextField(blank=True, verbose_name="common side effects (one per line)"),
+                ),
+                (
+                    "common_side_effects_en",
+                    models.TextField(
+                        blank=True, null=True, verbose_name="common side effects (one per line)"
+                    ),
+                ),
+                (
+                    "common_side_effects_zh_hans",
+                    models.TextField(
+                        blank=True, null=True, verbose_name="common side effects (one per line)"
+                    ),
+                ),
+                (
+                    "serious_risks",
+                    models.TextField(blank=True, verbose_name="serious risks (one per line)"),
+                ),
+                (
+                    "serious_risks_en",
+                    models.TextField(
+                        blank=True, null=True, verbose_name="serious risks (one per line)"
+                    ),
+                ),
+                (
+                    "serious_risks_zh_hans",
+                    models.TextField(
+                        blank=True, null=True, verbose_name="serious risks (one per line)"
+                    ),
+                ),
+                (
+                    "monitoring",
+                    models.TextField(
+                        blank=True, verbose_name="tests and monitoring (one per line)"
+                    ),
+                ),
+                (
+                    "monitoring_en",
+                    models.TextField(
+                        blank=True, null=True, verbose_name="tests and monitoring (one per line)"
+                    ),
+                ),
+                (
+                    "monitoring_zh_hans",
+                    models.TextField(
+                        blank=True, null=True, verbose_name="tests and monitoring (one per line)"
+                    ),
+                ),
+                (
+                    "unverified",
+                    models.TextField(
+                        blank=True,
+                        help_text="Facts that could not be checked against a source. They are shown as uncertain or left out, never stated as fact.",
+                        verbose_name="unverified facts (one per line)",
+                    ),
+                ),
+                (
+                    "revision",
+                    models.PositiveIntegerField(
+                        default=1,
+                        help_text="Raised every time this profile changes.",
+                        verbose_name="revision",
+                    ),
+                ),
+                ("source_hash", models.CharField(blank=True, editable=False, max_length=64)),
+            ],
+            options={
+                "verbose_name": "therapy",
+                "verbose_name_plural": "therapies",
+                "ordering": ["slug"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("onset_weeks_min__isnull", True),
+                            ("onset_weeks_max__isnull", True),
+                            ("onset_weeks_min__lte", models.F("onset_weeks_max")),
+                            _connector="OR",
+                        ),
+                        name="therapy_onset_range_ordered",
+                    )
+                ],
             },
         ),
         migrations.AddField(
-            model_name='indication',
-            name='therapy',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='indications', to='questionnaires.therapy'),
+            model_name="indication",
+            name="therapy",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="indications",
+                to="questionnaires.therapy",
+            ),
         ),
         migrations.CreateModel(
-            name='HistoricalTherapyEvidence',
+            name="HistoricalTherapyEvidence",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('order', models.PositiveSmallIntegerField(default=0, verbose_name='order')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('evidence', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='questionnaires.evidence')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('therapy', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='questionnaires.therapy')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("order", models.PositiveSmallIntegerField(default=0, verbose_name="order")),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "evidence",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="questionnaires.evidence",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "therapy",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="questionnaires.therapy",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical reference',
-                'verbose_name_plural': 'historical references',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical reference",
+                "verbose_name_plural": "historical references",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalIndication',
+            name="HistoricalIndication",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('disease', models.CharField(choices=[('psoriasis', 'Plaque psoriasis'), ('atopic_dermatitis', 'Atopic dermatitis (eczema)'), ('multiple_sclerosis', 'Relapsing multiple sclerosis'), ('sle', 'Systemic lupus erythematosus (lupus)'), ('vitiligo', 'Vitiligo')], max_length=32, verbose_name='condition')),
-                ('status', models.CharField(choices=[('approved', 'Approved'), ('approved_some_regions', 'Approved in some regions'), ('off_label', 'Off-label'), ('experimental', 'Experimental'), ('not_recommended', 'Not recommended'), ('standard_care', 'Standard care')], max_length=32, verbose_name='status')),
-                ('status_note', models.TextField(blank=True, verbose_name='status note')),
-                ('status_note_en', models.TextField(blank=True, null=True, verbose_name='status note')),
-                ('status_note_zh_hans', models.TextField(blank=True, null=True, verbose_name='status note')),
-                ('severity', models.CharField(choices=[('any', 'Any severity'), ('moderate_to_severe', 'Moderate to severe disease')], default='any', max_length=32, verbose_name='used for')),
-                ('certainty', models.CharField(choices=[('high', 'High'), ('moderate', 'Moderate'), ('low', 'Low'), ('very_low', 'Very low')], max_length=16, verbose_name='certainty of the evidence')),
-                ('onset_weeks_min', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='noticeable benefit from (weeks)')),
-                ('onset_weeks_max', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='noticeable benefit by (weeks)')),
-                ('values', models.JSONField(blank=True, default=dict, help_text='Criterion key → number, in the criterion\'s unit, e.g. {"effectiveness": "70", "speed": "4"}.', verbose_name='criterion values')),
-                ('uncertain', models.JSONField(blank=True, default=list, help_text='Criterion keys whose value is an estimate that could not be verified.', verbose_name='uncertain values')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('therapy', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='questionnaires.therapy')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "disease",
+                    models.CharField(
+                        choices=[
+                            ("psoriasis", "Plaque psoriasis"),
+                            ("atopic_dermatitis", "Atopic dermatitis (eczema)"),
+                            ("multiple_sclerosis", "Relapsing multiple sclerosis"),
+                            ("sle", "Systemic lupus erythematosus (lupus)"),
+                            ("vitiligo", "Vitiligo"),
+                        ],
+                        max_length=32,
+                        verbose_name="condition",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("approved", "Approved"),
+                            ("approved_some_regions", "Approved in some regions"),
+                            ("off_label", "Off-label"),
+                            ("experimental", "Experimental"),
+                            ("not_recommended", "Not recommended"),
+                            ("standard_care", "Standard care"),
+                        ],
+                        max_length=32,
+                        verbose_name="status",
+                    ),
+                ),
+                ("status_note", models.TextField(blank=True, verbose_name="status note")),
+                (
+                    "status_note_en",
+                    models.TextField(blank=True, null=True, verbose_name="status note"),
+                ),
+                (
+                    "status_note_zh_hans",
+                    models.TextField(blank=True, null=True, verbose_name="status note"),
+                ),
+                (
+                    "severity",
+                    models.CharField(
+                        choices=[
+                            ("any", "Any severity"),
+                            ("moderate_to_severe", "Moderate to severe disease"),
+                        ],
+                        default="any",
+                        max_length=32,
+                        verbose_name="used for",
+                    ),
+                ),
+                (
+                    "certainty",
+                    models.CharField(
+                        choices=[
+                            ("high", "High"),
+                            ("moderate", "Moderate"),
+                            ("low", "Low"),
+                            ("very_low", "Very low"),
+                        ],
+                        max_length=16,
+                        verbose_name="certainty of the evidence",
+                    ),
+                ),
+                (
+                    "onset_weeks_min",
+                    models.PositiveSmallIntegerField(
+                        blank=True, null=True, verbose_name="noticeable benefit from (weeks)"
+                    ),
+                ),
+                (
+                    "onset_weeks_max",
+                    models.PositiveSmallIntegerField(
+                        blank=True, null=True, verbose_name="noticeable benefit by (weeks)"
+                    ),
+                ),
+                (
+                    "values",
+                    models.JSONField(
+                        blank=True,
+                        default=dict,
+                        help_text='Criterion key → number, in the criterion\'s unit, e.g. {"effectiveness": "70", "speed": "4"}.',
+                        verbose_name="criterion values",
+                    ),
+                ),
+                (
+                    "uncertain",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="Criterion keys whose value is an estimate that could not be verified.",
+                        verbose_name="uncertain values",
+                    ),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "therapy",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="questionnaires.therapy",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical indication',
-                'verbose_name_plural': 'historical indications',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical indication",
+                "verbose_name_plural": "historical indications",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='TherapyEvidence',
+            name="TherapyEvidence",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('order', models.PositiveSmallIntegerField(default=0, verbose_name='order')),
-                ('evidence', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='therapy_links', to='questionnaires.evidence')),
-                ('therapy', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='references', to='questionnaires.therapy')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("order", models.PositiveSmallIntegerField(default=0, verbose_name="order")),
+                (
+                    "evidence",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="therapy_links",
+                        to="questionnaires.evidence",
+                    ),
+                ),
+                (
+                    "therapy",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="references",
+                        to="questionnaires.therapy",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'reference',
-                'verbose_name_plural': 'references',
-                'ordering': ['therapy', 'order', 'pk'],
+                "verbose_name": "reference",
+                "verbose_name_plural": "references",
+                "ordering": ["therapy", "order", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='TherapyRule',
+            name="TherapyRule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('rule_id', models.CharField(max_length=64, unique=True, validators=[django.core.validators.RegexValidator('^[a-z][a-z0-9_]{0,63}$', 'Use lowercase letters, digits and underscores, starting with a letter.')], verbose_name='rule id')),
-                ('active', models.BooleanField(default=True, verbose_name='active')),
-                ('therapies', models.JSONField(blank=True, default=list, verbose_name='applies to therapies')),
-                ('families', models.JSONField(blank=True, default=list, verbose_name='applies to families')),
-                ('target_classes', models.JSONField(blank=True, default=list, verbose_name='applies to target classes')),
-                ('condition', models.JSONField(blank=True, help_text="Same language as a question's 'show if'; empty means always.", null=True, verbose_name='condition')),
-                ('effect', models.CharField(choices=[('not_suitable', 'Not suitable now'), ('caution', 'Caution'), ('adjust', 'Adjust a criterion value')], max_length=16, verbose_name='effect')),
-                ('criterion', models.CharField(blank=True, max_length=64, verbose_name='criterion to adjust')),
-                ('multiplier', models.DecimalField(blank=True, decimal_places=4, max_digits=8, null=True, verbose_name='multiply the value by')),
-                ('delta', models.DecimalField(blank=True, decimal_places=4, max_digits=10, null=True, verbose_name='add to the value')),
-                ('clinician_message', models.TextField(verbose_name='message for the clinician')),
-                ('clinician_message_en', models.TextField(null=True, verbose_name='message for the clinician')),
-                ('clinician_message_zh_hans', models.TextField(null=True, verbose_name='message for the clinician')),
-                ('patient_message', models.TextField(verbose_name='message for the patient')),
-                ('patient_message_en', models.TextField(null=True, verbose_name='message for the patient')),
-                ('patient_message_zh_hans', models.TextField(null=True, verbose_name='message for the patient')),
-                ('revision', models.PositiveIntegerField(default=1, verbose_name='revision')),
-                ('source_hash', models.CharField(blank=True, editable=False, max_length=64)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "rule_id",
+                    models.CharField(
+                        max_length=64,
+                        unique=True,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[a-z][a-z0-9_]{0,63}$",
+                                "Use lowercase letters, digits and underscores, starting with a letter.",
+                            )
+                        ],
+                        verbose_name="rule id",
+                    ),
+                ),
+                ("active", models.BooleanField(default=True, verbose_name="active")),
+                (
+                    "therapies",
+                    models.JSONField(blank=True, default=list, verbose_name="applies to therapies"),
+                ),
+                (
+                    "families",
+                    models.JSONField(blank=True, default=list, verbose_name="applies to families"),
+                ),
+                (
+                    "target_classes",
+                    models.JSONField(
+                        blank=True, default=list, verbose_name="applies to target classes"
+                    ),
+                ),
+                (
+                    "condition",
+                    models.JSONField(
+                        blank=True,
+                        help_text="Same language as a question's 'show if'; empty means always.",
+                        null=True,
+                        verbose_name="condition",
+                    ),
+                ),
+                (
+                    "effect",
+                    models.CharField(
+                        choices=[
+                            ("not_suitable", "Not suitable now"),
+                            ("caution", "Caution"),
+                            ("adjust", "Adjust a criterion value"),
+                        ],
+                        max_length=16,
+                        verbose_name="effect",
+                    ),
+                ),
+                (
+                    "criterion",
+                    models.CharField(blank=True, max_length=64, verbose_name="criterion to adjust"),
+                ),
+                (
+                    "multiplier",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=4,
+                        max_digits=8,
+                        null=True,
+                        verbose_name="multiply the value by",
+                    ),
+                ),
+                (
+                    "delta",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=4,
+                        max_digits=10,
+                        null=True,
+                        verbose_name="add to the value",
+                    ),
+                ),
+                ("clinician_message", models.TextField(verbose_name="message for the clinician")),
+                (
+                    "clinician_message_en",
+                    models.TextField(null=True, verbose_name="message for the clinician"),
+                ),
+                (
+                    "clinician_message_zh_hans",
+                    models.TextField(null=True, verbose_name="message for the clinician"),
+                ),
+                ("patient_message", models.TextField(verbose_name="message for the patient")),
+                (
+                    "patient_message_en",
+                    models.TextField(null=True, verbose_name="message for the patient"),
+                ),
+                (
+                    "patient_message_zh_hans",
+                    models.TextField(null=True, verbose_name="message for the patient"),
+                ),
+                ("revision", models.PositiveIntegerField(default=1, verbose_name="revision")),
+                ("source_hash", models.CharField(blank=True, editable=False, max_length=64)),
             ],
             options={
-                'verbose_name': 'therapy rule',
-                'verbose_name_plural': 'therapy rules',
-                'ordering': ['rule_id'],
-                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('effect', 'adjust'), _negated=True), models.Q(models.Q(('multiplier__isnull', True), ('delta__isnull', True), _connector='XOR'), models.Q(('criterion', ''), _negated=True)), _connector='OR'), name='adjusting_rule_has_one_amount')],
+                "verbose_name": "therapy rule",
+                "verbose_name_plural": "therapy rules",
+                "ordering": ["rule_id"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("effect", "adjust"), _negated=True),
+                            models.Q(
+                                models.Q(
+                                    ("multiplier__isnull", True),
+                                    ("delta__isnull", True),
+                                    _connector="XOR",
+                                ),
+                                models.Q(("criterion", ""), _negated=True),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="adjusting_rule_has_one_amount",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='RuleEvidence',
+            name="RuleEvidence",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('evidence', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='rule_links', to='questionnaires.evidence')),
-                ('rule', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='evidence_links', to='questionnaires.therapyrule')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "evidence",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="rule_links",
+                        to="questionnaires.evidence",
+                    ),
+                ),
+                (
+                    "rule",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="evidence_links",
+                        to="questionnaires.therapyrule",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'rule evidence',
-                'verbose_name_plural': 'rule evidence',
-                'ordering': ['rule', 'pk'],
+                "verbose_name": "rule evidence",
+                "verbose_name_plural": "rule evidence",
+                "ordering": ["rule", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='HistoricalRuleEvidence',
+            name="HistoricalRuleEvidence",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('evidence', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='questionnaires.evidence')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('rule', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='questionnaires.therapyrule')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "evidence",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="questionnaires.evidence",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "rule",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="questionnaires.therapyrule",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical rule evidence',
-                'verbose_name_plural': 'historical rule evidence',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical rule evidence",
+                "verbose_name_plural": "historical rule evidence",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='OutcomeEstimate',
+            name="OutcomeEstimate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('order', models.PositiveSmallIntegerField(default=0, verbose_name='order')),
-                ('text', models.TextField(help_text='What happens, e.g. "had clear or almost clear skin".', verbose_name='outcome')),
-                ('text_en', models.TextField(help_text='What happens, e.g. "had clear or almost clear skin".', null=True, verbose_name='outcome')),
-                ('text_zh_hans', models.TextField(help_text='What happens, e.g. "had clear or almost clear skin".', null=True, verbose_name='outcome')),
-                ('count', models.DecimalField(decimal_places=1, max_digits=7, validators=[django.core.validators.MinValueValidator(0)], verbose_name='how many')),
-                ('per', models.PositiveIntegerField(choices=[(100, 'per 100 people'), (1000, 'per 1000 people')], default=100, verbose_name='out of')),
-                ('horizon', models.CharField(max_length=100, verbose_name='time horizon')),
-                ('horizon_en', models.CharField(max_length=100, null=True, verbose_name='time horizon')),
-                ('horizon_zh_hans', models.CharField(max_length=100, null=True, verbose_name='time horizon')),
-                ('population', models.CharField(blank=True, max_length=300, verbose_name='people studied')),
-                ('population_en', models.CharField(blank=True, max_length=300, null=True, verbose_name='people studied')),
-                ('population_zh_hans', models.CharField(blank=True, max_length=300, null=True, verbose_name='people studied')),
-                ('certainty', models.CharField(choices=[('high', 'High'), ('moderate', 'Moderate'), ('low', 'Low'), ('very_low', 'Very low')], max_length=16, verbose_name='certainty')),
-                ('evidence', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='outcomes', to='questionnaires.evidence')),
-                ('indication', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='outcomes', to='questionnaires.indication')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("order", models.PositiveSmallIntegerField(default=0, verbose_name="order")),
+                (
+                    "text",
+                    models.TextField(
+                        help_text='What happens, e.g. "had clear or almost clear skin".',
+                        verbose_name="outcome",
+                    ),
+                ),
+                (
+                    "text_en",
+                    models.TextField(
+                        help_text='What happens, e.g. "had clear or almost clear skin".',
+                        null=True,
+                        verbose_name="outcome",
+                    ),
+                ),
+                (
+                    "text_zh_hans",
+                    models.TextField(
+                        help_text='What happens, e.g. "had clear or almost clear skin".',
+                        null=True,
+                        verbose_name="outcome",
+                    ),
+                ),
+                (
+                    "count",
+                    models.DecimalField(
+                        decimal_places=1,
+                        max_digits=7,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                        verbose_name="how many",
+                    ),
+                ),
+                (
+                    "per",
+                    models.PositiveIntegerField(
+                        choices=[(100, "per 100 people"), (1000, "per 1000 people")],
+                        default=100,
+                        verbose_name="out of",
+                    ),
+                ),
+                ("horizon", models.CharField(max_length=100, verbose_name="time horizon")),
+                (
+                    "horizon_en",
+                    models.CharField(max_length=100, null=True, verbose_name="time horizon"),
+                ),
+                (
+                    "horizon_zh_hans",
+                    models.CharField(max_length=100, null=True, verbose_name="time horizon"),
+                ),
+                (
+                    "population",
+                    models.CharField(blank=True, max_length=300, verbose_name="people studied"),
+                ),
+                (
+                    "population_en",
+                    models.CharField(
+                        blank=True, max_length=300, null=True, verbose_name="people studied"
+                    ),
+                ),
+                (
+                    "population_zh_hans",
+                    models.CharField(
+                        blank=True, max_length=300, null=True, verbose_name="people studied"
+                    ),
+                ),
+                (
+                    "certainty",
+                    models.CharField(
+                        choices=[
+                            ("high", "High"),
+                            ("moderate", "Moderate"),
+                            ("low", "Low"),
+                            ("very_low", "Very low"),
+                        ],
+                        max_length=16,
+                        verbose_name="certainty",
+                    ),
+                ),
+                (
+                    "evidence",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="outcomes",
+                        to="questionnaires.evidence",
+                    ),
+                ),
+                (
+                    "indication",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="outcomes",
+                        to="questionnaires.indication",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'outcome estimate',
-                'verbose_name_plural': 'outcome estimates',
-                'ordering': ['indication', 'order', 'pk'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('count__lte', models.F('per'))), name='outcome_count_le_per')],
+                "verbose_name": "outcome estimate",
+                "verbose_name_plural": "outcome estimates",
+                "ordering": ["indication", "order", "pk"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("count__lte", models.F("per"))),
+                        name="outcome_count_le_per",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='SimulationCase',
+            name="SimulationCase",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('description', models.TextField(blank=True, verbose_name='description')),
-                ('answers', models.JSONField(default=dict, verbose_name='answers')),
-                ('expected_leader', models.CharField(blank=True, help_text="The option that must fit best (its therapy slug; 'no_change'); empty: any.", max_length=64, verbose_name='expected leader')),
-                ('expected_not_suitable', models.JSONField(blank=True, default=list, help_text='Exactly these options must be \'not suitable now\', e.g. ["natalizumab"].', verbose_name='expected not suitable')),
-                ('expected_conflicts', models.JSONField(blank=True, default=dict, help_text='Option → conflict kinds it must have, e.g. {"ahsct": ["experimental_not_wanted"]}.', verbose_name='expected conflicts')),
-                ('expected_cautions', models.JSONField(blank=True, default=list, help_text='Rule ids that must raise a caution on some option.', verbose_name='expected cautions')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('version', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='simulation_cases', to='questionnaires.questionnaireversion')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                ("description", models.TextField(blank=True, verbose_name="description")),
+                ("answers", models.JSONField(default=dict, verbose_name="answers")),
+                (
+                    "expected_leader",
+                    models.CharField(
+                        blank=True,
+                        help_text="The option that must fit best (its therapy slug; 'no_change'); empty: any.",
+                        max_length=64,
+                        verbose_name="expected leader",
+                    ),
+                ),
+                (
+                    "expected_not_suitable",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="Exactly these options must be 'not suitable now', e.g. [\"natalizumab\"].",
+                        verbose_name="expected not suitable",
+                    ),
+                ),
+                (
+                    "expected_conflicts",
+                    models.JSONField(
+                        blank=True,
+                        default=dict,
+                        help_text='Option → conflict kinds it must have, e.g. {"ahsct": ["experimental_not_wanted"]}.',
+                        verbose_name="expected conflicts",
+                    ),
+                ),
+                (
+                    "expected_cautions",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="Rule ids that must raise a caution on some option.",
+                        verbose_name="expected cautions",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                (
+                    "version",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="simulation_cases",
+                        to="questionnaires.questionnaireversion",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'simulator test case',
-                'verbose_name_plural': 'simulator test cases',
-                'ordering': ['version', 'name'],
-                'constraints': [models.UniqueConstraint(fields=('version', 'name'), name='unique_case_name_per_version')],
+                "verbose_name": "simulator test case",
+                "verbose_name_plural": "simulator test cases",
+                "ordering": ["version", "name"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("version", "name"), name="unique_case_name_per_version"
+                    )
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='indication',
-            constraint=models.UniqueConstraint(fields=('therapy', 'disease'), name='one_indication_per_therapy_and_disease'),
+            model_name="indication",
+            constraint=models.UniqueConstraint(
+                fields=("therapy", "disease"), name="one_indication_per_therapy_and_disease"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='indication',
-            constraint=models.CheckConstraint(condition=models.Q(('onset_weeks_min__isnull', True), ('onset_weeks_max__isnull', True), ('onset_weeks_min__lte', models.F('onset_weeks_max')), _connector='OR'), name='indication_onset_range_ordered'),
+            model_name="indication",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("onset_weeks_min__isnull", True),
+                    ("onset_weeks_max__isnull", True),
+                    ("onset_weeks_min__lte", models.F("onset_weeks_max")),
+                    _connector="OR",
+                ),
+                name="indication_onset_range_ordered",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='therapyevidence',
-            constraint=models.UniqueConstraint(fields=('therapy', 'evidence'), name='unique_therapy_evidence'),
+            model_name="therapyevidence",
+            constraint=models.UniqueConstraint(
+                fields=("therapy", "evidence"), name="unique_therapy_evidence"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='ruleevidence',
-            constraint=models.UniqueConstraint(fields=('rule', 'evidence'), name='unique_rule_evidence'),
+            model_name="ruleevidence",
+            constraint=models.UniqueConstraint(
+                fields=("rule", "evidence"), name="unique_rule_evidence"
+            ),
         ),
     ]

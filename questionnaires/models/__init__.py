@@ -22,11 +22,14 @@ from questionnaires.models.response import (
     Team,
 )
 from questionnaires.models.therapy import (
+    INDICATION_TEXT_FIELDS,
     STATUS_QUO_SLUG,
+    Administration,
     Certainty,
     Criterion,
     Evidence,
     Indication,
+    IndicationRole,
     OutcomeEstimate,
     RegulatoryStatus,
     RuleEffect,
@@ -40,11 +43,14 @@ from questionnaires.models.therapy import (
 )
 
 __all__ = [
+    "INDICATION_TEXT_FIELDS",
     "STATUS_QUO_SLUG",
+    "Administration",
     "Certainty",
     "Criterion",
     "Evidence",
     "Indication",
+    "IndicationRole",
     "OutcomeEstimate",
     "RegulatoryStatus",
     "RuleEffect",

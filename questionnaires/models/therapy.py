@@ -80,6 +80,34 @@ class SeverityGate(models.TextChoices):
     MODERATE_TO_SEVERE = "moderate_to_severe", _("Moderate to severe disease")
 
 
+class Administration(models.TextChoices):
+    TOPICAL_DAILY = engine.Administration.TOPICAL_DAILY, _("Applied to the skin every day")
+    ORAL_DAILY = engine.Administration.ORAL_DAILY, _("Tablets every day")
+    ORAL_WEEKLY = engine.Administration.ORAL_WEEKLY, _("Tablets once a week")
+    ORAL_COURSES = engine.Administration.ORAL_COURSES, _("Tablets in short courses")
+    INJECTION_1_2_WEEKS = (
+        engine.Administration.INJECTION_1_2_WEEKS,
+        _("Self-injection every 1 to 2 weeks"),
+    )
+    INJECTION_4_12_WEEKS = (
+        engine.Administration.INJECTION_4_12_WEEKS,
+        _("Injection every 4 to 12 weeks"),
+    )
+    INFUSION = engine.Administration.INFUSION, _("Infusions in a clinic")
+    PHOTOTHERAPY = engine.Administration.PHOTOTHERAPY, _("Light sessions in a clinic")
+    PROCEDURE = engine.Administration.PROCEDURE, _("Hospital procedure")
+    NONE = engine.Administration.NONE, _("Nothing new")
+
+
+class IndicationRole(models.TextChoices):
+    BACKGROUND = engine.Role.BACKGROUND, _("Background therapy, taken alongside the others")
+    BRIDGE = engine.Role.BRIDGE, _("Short bridge while another treatment starts")
+
+
+# The texts an indication may give for its condition instead of the therapy's general ones.
+INDICATION_TEXT_FIELDS = ("what_it_is", "benefits", "downsides", "living_with", "pregnancy")
+
+
 class Better(models.TextChoices):
     HIGHER = engine.Better.HIGHER, _("Higher is better")
     LOWER = engine.Better.LOWER, _("Lower is better")
@@ -89,6 +117,7 @@ class RuleEffect(models.TextChoices):
     NOT_SUITABLE = engine.Effect.NOT_SUITABLE, _("Not suitable now")
     CAUTION = engine.Effect.CAUTION, _("Caution")
     ADJUST = engine.Effect.ADJUST, _("Adjust a criterion value")
+    RESTRICTED = engine.Effect.RESTRICTED, _("Only when other options are unsuitable")
 
 
 class OutcomeDenominator(models.IntegerChoices):
@@ -184,6 +213,13 @@ class Therapy(models.Model):
         _("routes"), default=list, blank=True, help_text=_('Route codes, e.g. ["oral"].')
     )
     schedule = models.TextField(_("schedule"), blank=True)
+    administration = models.CharField(
+        _("how it is given and how often"),
+        max_length=32,
+        choices=Administration.choices,
+        blank=True,
+        help_text=_("Sets the route and frequency burden and the 'avoid injections' limit."),
+    )
     onset_weeks_min = models.PositiveSmallIntegerField(
         _("noticeable benefit from (weeks)"), null=True, blank=True
     )
@@ -304,6 +340,28 @@ class Indication(models.Model):
         blank=True,
         help_text=_("Criterion keys whose value is an estimate that could not be verified."),
     )
+    role = models.CharField(
+        _("role for this condition"), max_length=16, choices=IndicationRole.choices, blank=True
+    )
+    scope = models.JSONField(
+        _("scope"),
+        default=dict,
+        blank=True,
+        help_text=_(
+            "Only for some patients with this condition: an object with a rule condition, "
+            "a note in each language and evidence addresses. When the condition is false "
+            "the option is not suitable now."
+        ),
+    )
+    text = models.JSONField(
+        _("texts for this condition"),
+        default=dict,
+        blank=True,
+        help_text=_(
+            "Replaces the therapy's general texts for this condition: an object from a text "
+            "field (benefits, downsides …) to its text in each language."
+        ),
+    )
 
     class Meta:
         ordering = ["therapy", "disease"]
@@ -346,6 +404,15 @@ class Indication(models.Model):
         problem = _string_list_problem(self.uncertain)
         if problem:
             errors["uncertain"] = problem
+        if not isinstance(self.text, dict) or any(
+            field not in INDICATION_TEXT_FIELDS or not isinstance(value, dict)
+            for field, value in self.text.items()
+        ):
+            errors["text"] = _("Give an object: one of %(fields)s → {language: text}.") % {
+                "fields": ", ".join(INDICATION_TEXT_FIELDS)
+            }
+        if not isinstance(self.scope, dict) or (self.scope and "condition" not in self.scope):
+            errors["scope"] = _('Give an object with a "condition", or leave it empty.')
         if errors:
             raise ValidationError(errors)
 

@@ -5,6 +5,11 @@ in a golden file under ``tests/golden/`` (its ``expect`` object); ``expectation_
 checks both the same way, against the output of ``services.weighing.simulation_run``:
 
 - ``leader``: the option that must rank first.
+- ``leader_not``: options that must not rank first (what a clinician would never accept
+  as the best fit for this patient, e.g. an IL-17 inhibitor with colitis).
+- ``groups``: guideline group ("1", "2" or "3") → options that must be in that group
+  (1: suitable and within every stated limit; 2: against a stated limit or restricted by
+  a guideline or role; 3: not suitable now). Options not listed may be anywhere.
 - ``order_prefix``: the ranking must start with exactly these options.
 - ``top_includes``: these options must all rank within the first ``top_n`` (default 3).
 - ``not_suitable``: exactly these options are "not suitable now". As an object
@@ -38,6 +43,8 @@ DEFAULT_TOP_N = 3
 EXPECTATION_KEYS = frozenset(
     {
         "leader",
+        "leader_not",
+        "groups",
         "order_prefix",
         "top_includes",
         "top_n",
@@ -83,6 +90,15 @@ def expectation_failures(*, expect: Mapping[str, Any], simulation: Mapping[str, 
         leader = ranked_ids[0] if ranked_ids else None
         if leader != expect["leader"]:
             failures.append(f"leader is {leader!r}, expected {expect['leader']!r}")
+    if "leader_not" in expect:
+        leader = ranked_ids[0] if ranked_ids else None
+        if leader in expect["leader_not"]:
+            failures.append(f"leader is {leader!r}, which must not lead")
+    for group, option_ids in (expect.get("groups") or {}).items():
+        for option_id in option_ids:
+            found = _group_of(option_id, ranked, excluded)
+            if found != int(group):
+                failures.append(f"{option_id!r} is in group {found}, expected group {group}")
     if "order_prefix" in expect:
         prefix = list(expect["order_prefix"])
         if ranked_ids[: len(prefix)] != prefix:
@@ -116,6 +132,18 @@ def expectation_failures(*, expect: Mapping[str, Any], simulation: Mapping[str, 
         if close_call != expect["close_call"]:
             failures.append(f"close call is {close_call}, expected {expect['close_call']}")
     return failures
+
+
+def _group_of(
+    option_id: str,
+    ranked: Mapping[str, Mapping[str, Any]],
+    excluded: Mapping[str, Any],
+) -> int | None:
+    if option_id in ranked:
+        return int(ranked[option_id]["group"])
+    if option_id in excluded:
+        return 3
+    return None  # not an option for this condition
 
 
 def _not_suitable_failures(

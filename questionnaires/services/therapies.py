@@ -37,6 +37,7 @@ from questionnaires.engine.definition import Problem, VersionDef
 from questionnaires.i18n import language_codes, text_columns, translated_column
 from questionnaires.interop import sdm_json
 from questionnaires.models import (
+    INDICATION_TEXT_FIELDS,
     STATUS_QUO_SLUG,
     Certainty,
     Criterion,
@@ -160,6 +161,8 @@ class _Checker:
     def __init__(self, definition: VersionDef | None) -> None:
         self.definition = definition
         self.problems: list[Problem] = []
+        # Indication scope conditions, checked with the rule conditions (same language).
+        self.scopes: list[tuple[Any, str]] = []
 
     def report(self, path: str, message: str) -> None:
         self.problems.append(Problem(path, message))
@@ -241,6 +244,13 @@ class _Checker:
         routes = entry.get("routes") or []
         for route in routes:
             self.code(f"{path}.routes", route, engine.Route.ALL, "route")
+        if entry.get("administration"):
+            self.code(
+                f"{path}.administration",
+                entry["administration"],
+                engine.Administration.ALL,
+                "administration",
+            )
         self.onset(entry.get("onset_weeks"), f"{path}.onset_weeks")
         for index, reference in enumerate(entry.get("references") or []):
             self.reference(reference, f"{path}.references[{index}]")
@@ -300,6 +310,31 @@ class _Checker:
                 self.report(f"{path}.uncertain", f"unknown criterion '{key}'")
         for index, outcome in enumerate(indication.get("outcomes") or []):
             self.outcome(outcome, f"{path}.outcomes[{index}]")
+        if indication.get("role"):
+            self.code(f"{path}.role", indication["role"], engine.Role.ALL, "role")
+        self.indication_text(indication.get("text"), f"{path}.text")
+        self.indication_scope(indication.get("scope"), f"{path}.scope")
+
+    def indication_text(self, text: Any, path: str) -> None:
+        if text is None:
+            return
+        if not isinstance(text, Mapping):
+            self.report(path, "text must be an object: field → {language: text}")
+            return
+        for name, value in text.items():
+            self.code(f"{path}.{name}", name, INDICATION_TEXT_FIELDS, "text field")
+            if not _text(value).get("en"):
+                self.report(f"{path}.{name}", "a text for a condition needs English")
+
+    def indication_scope(self, scope: Any, path: str) -> None:
+        if scope is None:
+            return
+        if not isinstance(scope, Mapping) or "condition" not in scope:
+            self.report(path, 'a scope is an object with a "condition", a "note" and evidence')
+            return
+        if not _text(scope.get("note")).get("en"):
+            self.report(f"{path}.note", "a scope needs an English note saying who it is for")
+        self.scopes.append((scope.get("condition"), f"{path}.condition"))
 
     def outcome(self, outcome: Any, path: str) -> None:
         if not isinstance(outcome, Mapping):
@@ -359,6 +394,9 @@ class _Checker:
                 self.problems.extend(
                     _condition_problems(rule.get("condition"), f"{path}.condition", scope)
                 )
+        if scope is not None:
+            for condition, path in self.scopes:
+                self.problems.extend(_condition_problems(condition, path, scope))
         if len(set(ids)) != len(ids):
             self.report("rules", "rule ids must be unique")
 
@@ -577,6 +615,7 @@ class _Writer:
             "target": entry.get("target") or "",
             "target_class": entry.get("target_class") or "",
             "routes": list(entry.get("routes") or []),
+            "administration": entry.get("administration") or "",
             "onset_weeks_min": onset[0],
             "onset_weeks_max": onset[1],
             "unverified": "\n".join(entry.get("unverified") or []),
@@ -648,6 +687,9 @@ class _Writer:
                 },
                 "uncertain": list(entry.get("uncertain") or []),
                 **_columns("status_note", _text(entry.get("status_note"))),
+                "role": entry.get("role") or "",
+                "scope": _plain_json(dict(entry.get("scope") or {})),
+                "text": {name: _text(value) for name, value in (entry.get("text") or {}).items()},
             }
             row = existing.pop(disease, None)
             if row is None:
@@ -697,11 +739,13 @@ class _Writer:
         adjusting = effect == RuleEffect.ADJUST
         values = {
             "rule_id": entry["id"],
-            "active": True,
+            # A retired rule stays in the file with "active": false, so a database loaded
+            # before keeps it switched off rather than silently active.
+            "active": entry.get("active", True) is not False,
             "therapies": list(applies.get("therapies") or []),
             "families": list(applies.get("families") or []),
             "target_classes": list(applies.get("target_classes") or []),
-            "condition": entry.get("condition"),
+            "condition": _plain_json(entry.get("condition")),
             "effect": effect,
             "criterion": (entry.get("criterion") or "") if adjusting else "",
             "multiplier": _number(entry.get("multiplier")) if adjusting else None,
@@ -749,6 +793,18 @@ class _Writer:
         for evidence_id in wanted:
             RuleEvidence.objects.create(rule=rule, evidence_id=evidence_id)
         return True
+
+
+def _plain_json(value: Any) -> Any:
+    """A condition read with Decimal numbers, as JSON a JSONField stores (a threshold such
+    as a JC virus index of 1.5 becomes the float 1.5, exact enough for a comparison)."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, Mapping):
+        return {key: _plain_json(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain_json(item) for item in value]
+    return value
 
 
 def _assign_decimal_aware(row: Any, values: Mapping[str, Any]) -> bool:

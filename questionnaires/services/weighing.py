@@ -53,6 +53,7 @@ from questionnaires.engine.sensitivity import Sensitivity
 from questionnaires.engine.visibility import Visibility, resolve_visibility
 from questionnaires.i18n import language_codes, lines_of, text_of
 from questionnaires.models import (
+    INDICATION_TEXT_FIELDS,
     STATUS_QUO_SLUG,
     Criterion,
     Evidence,
@@ -77,6 +78,14 @@ MAX_RISK_KEY = "mar_serious_harm"
 ROUTES_KEY = "routes_accepted"
 INFUSION_TRAVEL_KEY = "infusion_travel"
 OPENNESS_KEY = "experimental_openness"
+AVOID_INJECTIONS_KEY = "limit_avoid_injections"
+SATISFACTION_KEY = "current_treatment_satisfaction"
+MS_RELAPSES_KEY = "ms_relapses_12m"
+MS_MRI_KEY = "ms_mri_activity"
+SLE_KIDNEY_KEY = "sle_kidney"
+SLE_FLARES_KEY = "sle_flares_12m"
+SLE_NEPHRITIS_KEY = "sle_nephritis"
+VITILIGO_SPREADING_KEY = "vit_spreading"
 
 NO_THERAPY_VALUES = frozenset({"none", "other", ""})
 STILL_TAKING = "still_taking"
@@ -86,6 +95,11 @@ PRIOR_TRIED = "prior.tried"
 PRIOR_NOT_EFFECTIVE = "prior.not_effective"
 PRIOR_SIDE_EFFECTS = "prior.side_effects"
 PRIOR_STOP_REASONS = "prior.stop_reasons"
+# Highly active relapsing MS as a patient can report it (docs/weighing.md, "MS activity"):
+# two or more relapses in the last 12 months, or one with new MRI activity.
+MS_HIGHLY_ACTIVE = "ms.highly_active"
+# Whether the disease is active now, from the activity answers (docs/weighing.md).
+DISEASE_ACTIVE = "disease.active"
 
 FORMAT = "sdm-weighing"
 FORMAT_VERSION = 1
@@ -119,6 +133,9 @@ class TherapyProfile:
     severity: str = SeverityGate.ANY
     values: Mapping[str, Decimal] = field(default_factory=dict)
     indication_history_id: int | None = None
+    administration: str = ""
+    role: str = ""  # for the disease fetched
+    scope: Mapping[str, Any] = field(default_factory=dict)  # for the disease fetched
 
 
 @dataclass(frozen=True)
@@ -194,6 +211,9 @@ def profiles_fetch(*, disease: str, today: datetime.date | None = None) -> Disea
             severity=indication.severity if indication else SeverityGate.ANY,
             values=indication.decimal_values() if indication else {},
             indication_history_id=indication_history.get(indication.pk) if indication else None,
+            administration=row.administration,
+            role=indication.role if indication else "",
+            scope=dict(indication.scope or {}) if indication else {},
         )
     rules = tuple(
         engine.Rule(
@@ -257,6 +277,9 @@ def _display(
         "target": therapy.target,
         "target_class": therapy.target_class,
         "routes": list(therapy.routes or []),
+        "administration": therapy.administration,
+        "role": "",
+        "scope_note": {},
         "schedule": text_of(therapy, "schedule"),
         "onset_weeks": onset,
         "what_it_is": text_of(therapy, "what_it_is"),
@@ -284,8 +307,15 @@ def _display(
     if indication is not None:
         if indication.onset_weeks_min is not None or indication.onset_weeks_max is not None:
             display["onset_weeks"] = [indication.onset_weeks_min, indication.onset_weeks_max]
+        # Texts written for this condition replace the general ones (no MS figures for a
+        # lupus patient).
+        for name, text in (indication.text or {}).items():
+            if name in INDICATION_TEXT_FIELDS and text:
+                display[name] = dict(text)
         display.update(
             {
+                "role": indication.role,
+                "scope_note": dict((indication.scope or {}).get("note") or {}),
                 "status": indication.status,
                 "status_note": text_of(indication, "status_note"),
                 "certainty": indication.certainty,
@@ -355,8 +385,48 @@ def answers_prepared_from(
     for key, slugs in history.items():
         if slugs:
             derived[key] = slugs
+    highly_active = _ms_highly_active(pruned)
+    if highly_active is not None:
+        derived[MS_HIGHLY_ACTIVE] = highly_active
+    active = disease_active(pruned, scales)
+    if active is not None:
+        derived[DISEASE_ACTIVE] = active
     dropped = tuple(key for key in given if key not in pruned)
     return PreparedAnswers(visibility, pruned, dropped, scales, derived)
+
+
+def _ms_highly_active(pruned: Mapping[str, Any]) -> bool | None:
+    relapses = pruned.get(MS_RELAPSES_KEY)
+    if not isinstance(relapses, int | Decimal) or isinstance(relapses, bool):
+        return None
+    return relapses >= 2 or (relapses >= 1 and pruned.get(MS_MRI_KEY) == "yes")
+
+
+def disease_active(pruned: Mapping[str, Any], scales: Sequence[ScaleResult]) -> bool | None:
+    """True when an answer says the disease is active now, False when the answers say it
+    is quiet, None when they do not say (docs/weighing.md, "Honest status quo")."""
+    signals: list[bool] = []
+    for scale in scales:
+        if scale.severity is not None:
+            signals.append(scale.severity != Severity.NONE)
+    relapses = pruned.get(MS_RELAPSES_KEY)
+    if isinstance(relapses, int | Decimal) and not isinstance(relapses, bool):
+        signals.append(relapses > 0)
+    if pruned.get(MS_MRI_KEY) == "yes":
+        signals.append(True)
+    if pruned.get(SLE_KIDNEY_KEY) == "yes_now" or pruned.get(SLE_NEPHRITIS_KEY) == "active":
+        signals.append(True)
+    flares = pruned.get(SLE_FLARES_KEY)
+    if isinstance(flares, int | Decimal) and not isinstance(flares, bool) and flares > 0:
+        signals.append(True)
+    spreading = pruned.get(VITILIGO_SPREADING_KEY)
+    if spreading in ("slow", "fast"):
+        signals.append(True)
+    elif spreading == "stable":
+        signals.append(False)
+    if not signals:
+        return None
+    return any(signals)
 
 
 def _prior_rows(pruned: Mapping[str, Any]) -> list[Mapping[str, Any]]:
@@ -460,6 +530,7 @@ def preferences_from(
         mar_serious_harm=risk if risk in engine.MaxRisk.ALL else None,
         routes_accepted=tuple(dict.fromkeys(routes)),
         experimental_openness=openness if openness in engine.Openness.ALL else None,
+        avoid_injections=pruned.get(AVOID_INJECTIONS_KEY) is True,
     )
 
 
@@ -471,6 +542,7 @@ def disease_of(definition: VersionDef, pruned: Mapping[str, Any]) -> str | None:
 
 
 def _option_profile(profile: TherapyProfile) -> engine.OptionProfile:
+    scope = profile.scope or {}
     return engine.OptionProfile(
         option_id=profile.slug,
         status=profile.status,
@@ -481,16 +553,76 @@ def _option_profile(profile: TherapyProfile) -> engine.OptionProfile:
         values=dict(profile.values),
         serious_harm_per_1000=profile.values.get(engine.CriterionKey.SERIOUS_HARM),
         version=profile.revision,
+        administration=profile.administration,
+        scope=scope.get("condition"),
+        scope_note=dict(scope.get("note") or {}),
+        scope_evidence=tuple(scope.get("evidence") or ()),
+        role=profile.role,
     )
+
+
+class Response:
+    """How well the current treatment works for the patient, from their answers."""
+
+    WORKS = "works"
+    PARTLY = "partly"
+    NOT_WORKING = "not_working"
+    UNKNOWN = "unknown"
+
+
+# "No change" while it is not working: no benefit is expected within the one-year horizon
+# the criteria describe, so it is slower than any option that may help (docs/weighing.md).
+NO_BENEFIT_WEEKS = Decimal(52)
+# current_treatment_satisfaction is rated 0–10: 7 or more is "works", 4–6 "partly".
+SATISFIED_FROM = 7
+PARTLY_FROM = 4
+
+
+def current_response(pruned: Mapping[str, Any], *, current: str | None) -> str:
+    """The patient's own account of the current treatment: the treatment-history row for
+    it (how well it worked) first, else the satisfaction rating."""
+    if not current:
+        return Response.UNKNOWN
+    for row in _prior_rows(pruned):
+        if row.get(PRIOR_THERAPY_KEY) != current:
+            continue
+        effect = row.get(PRIOR_EFFECT_KEY)
+        if effect == "worked":
+            return Response.WORKS
+        if effect == "partly":
+            return Response.PARTLY
+        if effect == "not_effective" or row.get(PRIOR_STOP_REASON_KEY) == "not_effective":
+            return Response.NOT_WORKING
+    rating = pruned.get(SATISFACTION_KEY)
+    if isinstance(rating, int | Decimal) and not isinstance(rating, bool):
+        if rating >= SATISFIED_FROM:
+            return Response.WORKS
+        if rating >= PARTLY_FROM:
+            return Response.PARTLY
+        return Response.NOT_WORKING
+    return Response.UNKNOWN
 
 
 def status_quo_option(
     profiles: DiseaseProfiles,
     *,
     current: str | None,
-    current_not_effective: bool,
+    response: str = Response.UNKNOWN,
+    active: bool | None = None,
 ) -> engine.OptionProfile:
-    """The status-quo option (see the module docstring)."""
+    """The status-quo option, valued from the patient's own answers (docs/weighing.md,
+    "Honest status quo"):
+
+    - on a treatment that works for them: staying on it keeps its values, and its benefit
+      is already there (speed 0);
+    - on one that works partly: one effectiveness tier less, no further benefit expected;
+    - on one that does not work, or on nothing while the disease is active: effectiveness
+      0 and no benefit within the horizon (``NO_BENEFIT_WEEKS``); and while the disease is
+      active and uncontrolled the status quo is in group 2 (guidelines treat active
+      disease), never hidden;
+    - on nothing with quiet disease: the "no change" profile, nothing to wait for;
+    - on a treatment whose effect they did not say: its own values and onset.
+    """
     no_change = profiles.therapies.get(STATUS_QUO_SLUG)
     if no_change is None or no_change.status is None:
         raise ProfilesMissing(
@@ -498,19 +630,30 @@ def status_quo_option(
             f"'{profiles.disease}'; run manage.py load_therapies"
         )
     base = profiles.therapies.get(current) if current else None
+    effectiveness, speed = engine.CriterionKey.EFFECTIVENESS, engine.CriterionKey.SPEED
+    uncontrolled = (engine.ReasonCode.STATUS_QUO_ACTIVE_DISEASE,)
     if base is None or base.status is None:
-        option = _option_profile(no_change)
+        option = replace(_option_profile(no_change), is_status_quo=True)
         if base is not None:  # a therapy we know but not for this disease: keep its class
             option = replace(option, family=base.family, target_class=base.target_class)
-        return replace(option, is_status_quo=True)
+        values = dict(option.values)
+        if active is False:
+            values[speed] = Decimal(0)  # quiet disease: nothing to wait for
+            return replace(option, values=values)
+        values[effectiveness], values[speed] = Decimal(0), NO_BENEFIT_WEEKS
+        return replace(option, values=values, restriction_codes=uncontrolled if active else ())
     values = dict(base.values)
-    for key in (engine.CriterionKey.SPEED,) + (
-        (engine.CriterionKey.EFFECTIVENESS,) if current_not_effective else ()
-    ):
-        if key in no_change.values:
-            values[key] = no_change.values[key]
-        else:
-            values.pop(key, None)
+    restrictions: tuple[str, ...] = ()
+    if response == Response.WORKS:
+        values[speed] = Decimal(0)  # the benefit is already there
+    elif response == Response.PARTLY:
+        if effectiveness in values:
+            values[effectiveness] = max(Decimal(0), values[effectiveness] - 1)
+        values[speed] = NO_BENEFIT_WEEKS
+        restrictions = uncontrolled if active else ()
+    elif response == Response.NOT_WORKING:
+        values[effectiveness], values[speed] = Decimal(0), NO_BENEFIT_WEEKS
+        restrictions = uncontrolled if active is not False else ()
     return engine.OptionProfile(
         option_id=STATUS_QUO_SLUG,
         status=base.status,
@@ -522,6 +665,8 @@ def status_quo_option(
         serious_harm_per_1000=values.get(engine.CriterionKey.SERIOUS_HARM),
         is_status_quo=True,
         version=no_change.revision,
+        administration=base.administration,
+        restriction_codes=restrictions,
     )
 
 
@@ -536,6 +681,8 @@ class Prepared:
     not_recommended: tuple[str, ...]
     current_therapy: str | None
     current_answer: str | None
+    current_response: str = "unknown"  # Response code: how well the current one works
+    disease_active: bool | None = None
 
 
 def weighing_input_build(
@@ -545,12 +692,9 @@ def weighing_input_build(
     target_classes = {slug: profile.target_class for slug, profile in profiles.therapies.items()}
     prior = prior_treatments_from(pruned, target_classes=target_classes)
     current, current_answer = current_therapy_from(pruned, known=profiles.therapies)
-    current_not_effective = current is not None and any(
-        fact.therapy == current and fact.outcome == engine.Outcome.NOT_EFFECTIVE for fact in prior
-    )
-    status_quo = status_quo_option(
-        profiles, current=current, current_not_effective=current_not_effective
-    )
+    response = current_response(pruned, current=current)
+    active = prepared_answers.derived.get(DISEASE_ACTIVE)
+    status_quo = status_quo_option(profiles, current=current, response=response, active=active)
     offered = [
         profile
         for profile in profiles.indicated()
@@ -562,7 +706,16 @@ def weighing_input_build(
         if profile.status == RegulatoryStatus.NOT_RECOMMENDED
     )
     criteria = (
-        tuple(engine.Criterion(criterion.key, criterion.better) for criterion in profiles.criteria)
+        tuple(
+            engine.Criterion(
+                criterion.key,
+                criterion.better,
+                engine.Scale.LOG
+                if criterion.key in engine.LOG_SCALE_CRITERIA
+                else engine.Scale.LINEAR,
+            )
+            for criterion in profiles.criteria
+        )
         or engine.DEFAULT_CRITERIA
     )
     weighing_input = engine.WeighingInput(
@@ -583,6 +736,8 @@ def weighing_input_build(
         not_recommended=not_recommended,
         current_therapy=current,
         current_answer=current_answer,
+        current_response=response,
+        disease_active=active,
     )
 
 
@@ -763,6 +918,8 @@ def _option_to_json(option: engine.OptionResult) -> dict[str, Any]:
         "conflicts": [_conflict_to_json(conflict) for conflict in option.conflicts],
         "cautions": [reason_to_json(reason) for reason in option.cautions],
         "adjustments": [_adjustment_to_json(adjustment) for adjustment in option.adjustments],
+        "group": option.group,
+        "restrictions": [reason_to_json(reason) for reason in option.restrictions],
         "explanation": {
             "top_drivers": list(option.explanation.top_drivers),
             "main_trade_off": option.explanation.main_trade_off,
@@ -770,6 +927,42 @@ def _option_to_json(option: engine.OptionResult) -> dict[str, Any]:
         },
         "profile_version": option.profile_version,
     }
+
+
+GROUP_CODES = {
+    engine.Group.WITHIN_LIMITS: "within_limits",
+    engine.Group.LIMIT_OR_RESTRICTED: "limit_or_restricted",
+    engine.Group.NOT_SUITABLE: "not_suitable",
+}
+
+
+def groups_to_json(result: engine.WeighingResult) -> list[dict[str, Any]]:
+    """The three guideline tiers in order, each with its options and, per option, why it
+    is in that group (limits broken, restrictions, or reasons it is not suitable now)."""
+    groups: list[dict[str, Any]] = []
+    for group in engine.Group.ALL:
+        members: list[dict[str, Any]] = []
+        if group == engine.Group.NOT_SUITABLE:
+            for exclusion in result.not_suitable:
+                members.append(
+                    {
+                        "option_id": exclusion.option_id,
+                        "why": [_reason_label(reason) for reason in exclusion.reasons],
+                    }
+                )
+        else:
+            for option in result.ranked:
+                if option.group != group:
+                    continue
+                why = [f"limit:{conflict.kind}" for conflict in option.limits_broken]
+                why += [_reason_label(reason) for reason in option.restrictions]
+                members.append({"option_id": option.option_id, "why": why})
+        groups.append({"group": group, "code": GROUP_CODES[group], "options": members})
+    return groups
+
+
+def _reason_label(reason: engine.Reason) -> str:
+    return reason.rule_id or reason.code
 
 
 def sensitivity_to_json(sensitivity: Sensitivity) -> dict[str, Any]:
@@ -900,6 +1093,11 @@ def weighing_to_json(
         },
         "current_therapy": prepared.current_therapy,
         "current_treatment_answer": prepared.current_answer,
+        "status_quo": {
+            "response": prepared.current_response,
+            "disease_active": prepared.disease_active,
+            "restricted": bool(prepared.weighing_input.options[0].restriction_codes),
+        },
         "weight_method": result.weight_method,
         "priority": list(result.priority),
         "weights": dict(result.weights),
@@ -910,6 +1108,7 @@ def weighing_to_json(
             "per_1000": _decimal_text(result.risk_limit.per_1000),
         },
         "ranked": [_option_to_json(option) for option in result.ranked],
+        "groups": groups_to_json(result),
         "not_suitable": [
             {
                 "option_id": exclusion.option_id,
@@ -971,6 +1170,8 @@ def derived_questions(
         found[key] = QuestionDef(
             key=key, kind=Kind.MULTIPLE_CHOICE, text={"en": key}, choices=choice_list(therapy_slugs)
         )
+    for key in (MS_HIGHLY_ACTIVE, DISEASE_ACTIVE):
+        found[key] = QuestionDef(key=key, kind=Kind.YES_NO, text={"en": key})
     found[PRIOR_STOP_REASONS] = QuestionDef(
         key=PRIOR_STOP_REASONS,
         kind=Kind.MULTIPLE_CHOICE,

@@ -690,6 +690,11 @@ def _options(weighing: Mapping[str, Any], legend: Sequence[Priority], *, audienc
         cautions = tuple(
             dict.fromkeys(
                 [
+                    # Why it is shown after the options within every limit (group 2).
+                    explain.reason_sentence(weighing, reason, audience=audience)
+                    for reason in option.get("restrictions", [])
+                ]
+                + [
                     explain.reason_sentence(weighing, reason, audience=audience)
                     for reason in option.get("cautions", [])
                 ]

@@ -252,9 +252,10 @@ def reason_sentence(
     weighing: Mapping[str, Any], reason: Mapping[str, Any], *, audience: str = PATIENT
 ) -> str:
     """Why an option is not suitable now, or a caution, for the patient or the clinician."""
-    if reason.get("rule_id"):
+    if reason.get("rule_id") or reason.get("code") == "out_of_scope":
+        # Rules, and an indication's scope, carry their own messages.
         message = reason.get(f"{audience}_message") or reason.get("patient_message")
-        return pick(message) or reason["rule_id"]
+        return pick(message) or reason.get("rule_id") or str(reason.get("code"))
     detail = reason.get("detail") or {}
     code = reason.get("code")
     therapy = option_name(weighing, detail.get("therapy"))
@@ -267,6 +268,15 @@ def reason_sentence(
             "stopped_for_side_effects": gettext(
                 "%(therapy)s was stopped for side effects (patient's report)."
             ),
+            "bridge_therapy": gettext(
+                "Guidelines use this as a short bridge while another treatment starts."
+            ),
+            "background_therapy": gettext(
+                "Background therapy: taken alongside the other options, not instead of them."
+            ),
+            "status_quo_active_disease": gettext(
+                "Active disease not controlled by a current treatment: guidelines treat it."
+            ),
         }
     else:
         sentences = {
@@ -276,6 +286,16 @@ def reason_sentence(
             "did_not_work_before": gettext("You told us %(therapy)s did not work for you."),
             "stopped_for_side_effects": gettext(
                 "You told us you stopped %(therapy)s because of side effects."
+            ),
+            "bridge_therapy": gettext(
+                "This is usually used for a short time, while another treatment starts to work."
+            ),
+            "background_therapy": gettext(
+                "This is usually taken alongside your other treatment, not instead of it."
+            ),
+            "status_quo_active_disease": gettext(
+                "Your answers show your condition is active, and staying the same is not "
+                "expected to help it."
             ),
         }
     if code in sentences:
@@ -378,6 +398,16 @@ def conflict_sentence(
                 values
             )
         return gettext("Route %(refused)s not accepted by the patient.") % values
+    if kind == "injections_not_wanted":
+        if conflict.get("level") == "conflict":
+            if you:
+                return gettext(
+                    "It is given by injection or infusion, which you would rather avoid."
+                )
+            return gettext("Given by needle; the patient would rather avoid injections.")
+        if you:
+            return gettext("It can be given by injection, but also another way.")
+        return gettext("Can be injected; the patient would rather avoid injections.")
     return str(kind)
 
 
@@ -388,6 +418,12 @@ def sensitivity_sentence(weighing: Mapping[str, Any]) -> str:
     if leader is None:
         return gettext("No option could be weighed.")
     if sensitivity.get("runner_up") is None:
+        if len(weighing.get("ranked", [])) > 1:
+            # The leader is alone in its group: no weight change can move it.
+            return gettext(
+                "Only %(leader)s is in its group; the options after it are there for the "
+                "reason given with each."
+            ) % {"leader": option_name(weighing, leader)}
         return gettext("Only one option could be weighed.")
     names = {
         "leader": option_name(weighing, leader),

@@ -137,6 +137,56 @@ ANSWER_FLAGS: tuple[AnswerFlag, ...] = (
         _("Symptoms much worse: consider a relapse."),
     ),
     AnswerFlag(
+        "safety_tb_detail",
+        {"q": "safety_tb_detail", "op": "eq", "value": "active"},
+        _("Active TB reported: no immunosuppressive or targeted therapy until it is treated."),
+    ),
+    AnswerFlag(
+        "safety_hbv_status",
+        {"q": "safety_hbv_status", "op": "eq", "value": "hbsag_positive"},
+        _("Hepatitis B surface antigen positive: anti-CD20 therapy contraindicated; hepatology."),
+    ),
+    AnswerFlag(
+        "safety_recent_mi_stroke",
+        _is_yes("safety_recent_mi_stroke"),
+        _("Heart attack or stroke in the last 6 months: S1P modulators contraindicated."),
+    ),
+    AnswerFlag(
+        "safety_heart_failure_severe",
+        _is_yes("safety_heart_failure_severe"),
+        _("Heart failure NYHA III/IV: anti-TNF contraindicated."),
+    ),
+    AnswerFlag(
+        "pso_joint_pain",
+        _is_yes("pso_joint_pain"),
+        _("Joint pain: possible psoriatic arthritis; assess and consider rheumatology."),
+    ),
+    AnswerFlag(
+        "ms_relapses_12m",
+        {"q": "ms_relapses_12m", "op": "gte", "value": 2},
+        _("Two or more relapses in 12 months: highly active MS; high-efficacy therapy advised."),
+    ),
+    AnswerFlag(
+        "sle_nephritis",
+        {"q": "sle_nephritis", "op": "eq", "value": "active"},
+        _("Active lupus nephritis reported: nephritis-specific treatment."),
+    ),
+    AnswerFlag(
+        "safety_pregnancy_detail",
+        {"q": "safety_pregnancy_detail", "op": "eq", "value": "pregnant_now"},
+        _("Pregnant now: only options compatible with pregnancy; involve obstetrics."),
+    ),
+    AnswerFlag(
+        "sle_cns",
+        _is_yes("sle_cns"),
+        _("Lupus affecting the brain or nerves: neuropsychiatric lupus needs specialist review."),
+    ),
+    AnswerFlag(
+        "sle_antiphospholipid",
+        {"q": "sle_antiphospholipid", "op": "eq", "value": "yes"},
+        _("Antiphospholipid antibodies: thrombosis risk; matters for pregnancy and treatment."),
+    ),
+    AnswerFlag(
         "vit_spreading",
         {"q": "vit_spreading", "op": "eq", "value": "fast"},
         _("Rapidly spreading vitiligo: active disease."),

@@ -183,8 +183,11 @@ def _context(
                 "sentence": explain.fit_sentence(weighing, option),
                 "badges": _badges(weighing, option_id),
                 "conflicts": option_conflicts,
+                # Why it comes after the options within every limit (group 2), then cautions;
+                # snapshots from before issue 8 have no "restrictions".
                 "cautions": [
-                    explain.reason_sentence(weighing, reason) for reason in option["cautions"]
+                    explain.reason_sentence(weighing, reason)
+                    for reason in [*option.get("restrictions", []), *option["cautions"]]
                 ],
                 "adjustments": [
                     explain.adjustment_sentence(weighing, adjustment)

@@ -112,8 +112,23 @@ def test_results_after_sending(new_context, invitation_link, language):
     fits = results.locator("ol.fit-list > li.fit")
     assert fits.count() == len(ranked)
     numbers = fit_numbers(page)
-    assert numbers == sorted(numbers, reverse=True)
     assert numbers == [option["fit_display"] for option in ranked]
+    # Best fit first within each guideline group; the groups come first (issue 8: an option
+    # against a stated limit follows those within every limit, whatever its fit).
+    groups = [option["group"] for option in ranked]
+    assert groups == sorted(groups)
+    # "No change" for active, uncontrolled disease comes last in its group.
+    uncontrolled = [
+        option
+        for option in ranked
+        if any(r["code"] == "status_quo_active_disease" for r in option["restrictions"])
+    ]
+    for group in set(groups):
+        members = [option for option in ranked if option["group"] == group]
+        in_group = [o["fit_display"] for o in members if o not in uncontrolled]
+        assert in_group == sorted(in_group, reverse=True)
+        if any(option in uncontrolled for option in members):
+            assert members[-1] in uncontrolled
     for fit in fits.all():
         assert fit.locator("p").nth(1).inner_text().strip()  # the "why" sentence
 

@@ -285,12 +285,40 @@ def test_choice_vocabularies_are_exact(raw):
         assert choice_values(questions[key]) == list(values), key
 
 
-def test_therapy_choices_are_the_forty_slugs_plus_other(raw):
+# Issue 8 adds these therapies (profiles in therapies.json) as answers too, so "two TNF
+# inhibitors failed" can be said; every earlier value is kept.
+ISSUE_8_THERAPY_SLUGS = frozenset(
+    {
+        "certolizumab_pegol",
+        "etanercept",
+        "infliximab",
+        "bimekizumab",
+        "brodalumab",
+        "tildrakizumab",
+        "acitretin",
+        "nemolizumab",
+        "baricitinib",
+        "cladribine",
+        "siponimod",
+        "ozanimod",
+        "ponesimod",
+        "cyclophosphamide",
+        "voclosporin",
+        "azathioprine",
+        "tacrolimus",
+        "oral_minipulse_steroids",
+        "targeted_phototherapy",
+    }
+)
+
+
+def test_therapy_choices_are_the_therapy_slugs_plus_other(raw):
     questions = questions_by_key(raw)
     prior = choice_values(questions["prior_therapy"])
     current = choice_values(questions["current_treatment"])
-    assert len(prior) == len(THERAPY_SLUGS) + 1
-    assert set(prior) == THERAPY_SLUGS | {"other"}
+    assert len(prior) == len(THERAPY_SLUGS) + len(ISSUE_8_THERAPY_SLUGS) + 1
+    assert set(prior) == THERAPY_SLUGS | ISSUE_8_THERAPY_SLUGS | {"other"}
+    assert prior[-1] == "other"
     assert current[0] == "none"
     assert current[1:] == prior
 

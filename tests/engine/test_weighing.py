@@ -12,12 +12,14 @@ from questionnaires.engine.sensitivity import CloseCallReason
 from questionnaires.engine.weighing import (
     DEFAULT_CRITERIA,
     SAME_CLASS_EFFECTIVENESS_MULTIPLIER,
+    Administration,
     Better,
     Certainty,
     ConflictKind,
     ConflictLevel,
     Criterion,
     Effect,
+    Group,
     MaxRisk,
     OptionProfile,
     Outcome,
@@ -26,6 +28,7 @@ from questionnaires.engine.weighing import (
     ReasonCode,
     Route,
     Rule,
+    Scale,
     Status,
     WeighingInput,
     WeightMethod,
@@ -752,7 +755,9 @@ def test_refused_routes():
     assert all(item.conflicts == () for item in unasked.ranked)
 
 
-def test_conflicts_never_remove_or_rescore_an_option():
+def test_conflicts_never_remove_or_rescore_an_option_but_move_it_to_group_2():
+    # Issue 8: an option that breaks the patient's own stated limit no longer ranks first
+    # with a conflict attached; it is still weighed with the same fit, in group 2.
     options = (
         option("sq", status_quo=True, effectiveness=10, harm=0),
         option(
@@ -766,7 +771,9 @@ def test_conflicts_never_remove_or_rescore_an_option():
     plain = by_id(weigh_options(*options, criteria=(EFF,)))
     assert len(flagged["x"].conflicts) == 3
     assert flagged["x"].fit == plain["x"].fit == 100.0
-    assert flagged["x"].rank == 1
+    assert plain["x"].rank == 1 and plain["x"].group == Group.WITHIN_LIMITS
+    assert flagged["x"].rank == 2 and flagged["x"].group == Group.LIMIT_OR_RESTRICTED
+    assert flagged["sq"].group == Group.WITHIN_LIMITS
 
 
 # --- input checks and metadata ------------------------------------------------------------
@@ -827,3 +834,165 @@ def test_display_round_is_half_up():
     assert display_round(2.5) == Decimal(3)
     assert display_round(0.125, 2) == Decimal("0.13")
     assert display_round(61.49) == Decimal(61)
+
+
+# --- issue 8: guideline groups, scope, roles, log harm, administration ---------------------
+
+
+def test_a_restricted_rule_moves_an_option_to_group_2_with_its_reason():
+    options = (
+        option("sq", status_quo=True, effectiveness=10),
+        option("jak", effectiveness=90),
+        option("biologic", effectiveness=60),
+    )
+    rule = Rule("ema_jak", applies_to=("jak",), effect=Effect.RESTRICTED)
+    result = by_id(weigh_options(*options, criteria=(EFF,), rules=(rule,)))
+    assert result["jak"].fit > result["biologic"].fit  # fit unchanged: it still fits best
+    assert result["jak"].group == Group.LIMIT_OR_RESTRICTED
+    assert [reason.rule_id for reason in result["jak"].restrictions] == ["ema_jak"]
+    assert result["biologic"].rank < result["jak"].rank
+
+
+def test_an_indication_scope_that_is_false_makes_the_option_not_suitable():
+    scope = {"q": "sle_nephritis", "op": "eq", "value": "active"}
+    nephritis_only = OptionProfile(
+        "obinutuzumab",
+        Status.APPROVED,
+        Certainty.HIGH,
+        values={"effectiveness": Decimal(3)},
+        scope=scope,
+        scope_note={"en": "Lupus nephritis only."},
+        scope_evidence=("https://example.org/label",),
+    )
+    sq = option("sq", status_quo=True, effectiveness=0)
+    without = weigh_options(sq, nephritis_only, criteria=(EFF,), answers={"sle_nephritis": "never"})
+    (reason,) = excluded(without)["obinutuzumab"]
+    assert reason.code == ReasonCode.OUT_OF_SCOPE
+    assert reason.clinician_message == {"en": "Lupus nephritis only."}
+    with_nephritis = weigh_options(
+        sq, nephritis_only, criteria=(EFF,), answers={"sle_nephritis": "active"}
+    )
+    assert "obinutuzumab" in by_id(with_nephritis)
+
+
+def test_bridge_and_background_roles_are_group_2():
+    options = (
+        option("sq", status_quo=True, effectiveness=0),
+        OptionProfile(
+            "steroids", Status.APPROVED, Certainty.HIGH, values={"effectiveness": 3}, role="bridge"
+        ),
+        OptionProfile(
+            "hcq", Status.APPROVED, Certainty.HIGH, values={"effectiveness": 2}, role="background"
+        ),
+        option("belimumab", effectiveness=2),
+    )
+    result = by_id(weigh_options(*options, criteria=(EFF,)))
+    assert [r.code for r in result["steroids"].restrictions] == [ReasonCode.BRIDGE_THERAPY]
+    assert [r.code for r in result["hcq"].restrictions] == [ReasonCode.BACKGROUND_THERAPY]
+    assert result["belimumab"].rank == 1
+
+
+def test_the_status_quo_for_uncontrolled_disease_comes_last_in_group_2():
+    options = (
+        OptionProfile(
+            "sq",
+            Status.STANDARD_CARE,
+            Certainty.HIGH,
+            values={"effectiveness": 9},
+            is_status_quo=True,
+            restriction_codes=(ReasonCode.STATUS_QUO_ACTIVE_DISEASE,),
+        ),
+        OptionProfile(
+            "steroids", Status.APPROVED, Certainty.HIGH, values={"effectiveness": 1}, role="bridge"
+        ),
+        option("drug", effectiveness=0),
+    )
+    result = weigh_options(*options, criteria=(EFF,))
+    assert [item.option_id for item in result.ranked] == ["drug", "steroids", "sq"]
+    assert [item.group for item in result.ranked] == [1, 2, 2]
+
+
+def test_serious_harm_is_scored_on_a_log_scale():
+    log_harm = Criterion("serious_harm", Better.LOWER, Scale.LOG)
+    options = (
+        option("sq", status_quo=True, harm="0.1", serious_harm="0.1"),
+        option("one", harm=1, serious_harm=1),
+        option("ten", harm=10, serious_harm=10),
+    )
+    result = by_id(weigh_options(*options, criteria=(log_harm,)))
+    # 0.1 → 1 → 10 are equal steps: 1, 0.5, 0 (on a straight line 1 would score 0.91).
+    assert result["sq"].partial_values["serious_harm"] == 1.0
+    assert abs(result["one"].partial_values["serious_harm"] - 0.5) < 1e-12
+    assert result["ten"].partial_values["serious_harm"] == 0.0
+
+
+def test_administration_sets_the_convenience_burden():
+    options = (
+        OptionProfile(
+            "sq", Status.STANDARD_CARE, Certainty.HIGH, is_status_quo=True, administration="none"
+        ),
+        OptionProfile(
+            "cream",
+            Status.APPROVED,
+            Certainty.HIGH,
+            values={"convenience": 0},
+            administration="topical_daily",
+        ),
+        OptionProfile(
+            "pen",
+            Status.APPROVED,
+            Certainty.HIGH,
+            values={"convenience": 0},
+            administration="injection_1_2_weeks",
+        ),
+        OptionProfile(
+            "drip",
+            Status.APPROVED,
+            Certainty.HIGH,
+            values={"convenience": 0},
+            administration="infusion",
+        ),
+    )
+    result = by_id(weigh_options(*options, criteria=(CONV,)))
+    assert result["cream"].values["convenience"] == Administration.BURDEN["topical_daily"]
+    assert result["sq"].values["convenience"] == 0
+    assert (
+        result["pen"].partial_values["convenience"] > result["drip"].partial_values["convenience"]
+    )
+
+
+def test_avoid_injections_is_a_limit_for_needle_only_options_and_a_point_to_discuss_otherwise():
+    options = (
+        option("sq", status_quo=True, effectiveness=0),
+        OptionProfile(
+            "pen",
+            Status.APPROVED,
+            Certainty.HIGH,
+            routes=("subcutaneous",),
+            values={"effectiveness": 3},
+            administration="injection_4_12_weeks",
+        ),
+        OptionProfile(
+            "mtx",
+            Status.APPROVED,
+            Certainty.HIGH,
+            routes=("oral", "subcutaneous"),
+            values={"effectiveness": 2},
+            administration="oral_weekly",
+        ),
+        OptionProfile(
+            "tablet", Status.APPROVED, Certainty.HIGH, routes=("oral",), values={"effectiveness": 1}
+        ),
+    )
+    result = weigh_options(
+        *options, criteria=(EFF,), preferences=Preferences(avoid_injections=True)
+    )
+    assert conflicts_of(result, "pen") == [
+        (ConflictKind.INJECTIONS_NOT_WANTED, ConflictLevel.CONFLICT)
+    ]
+    assert conflicts_of(result, "mtx") == [
+        (ConflictKind.INJECTIONS_NOT_WANTED, ConflictLevel.DISCUSS)
+    ]
+    assert conflicts_of(result, "tablet") == []
+    groups = {item.option_id: item.group for item in result.ranked}
+    assert groups == {"pen": 2, "mtx": 1, "tablet": 1, "sq": 1}

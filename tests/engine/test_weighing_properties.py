@@ -16,9 +16,12 @@ from hypothesis import strategies as st
 
 from questionnaires.engine.weighing import (
     DEFAULT_CRITERIA,
+    Administration,
     Better,
     Certainty,
+    ConflictLevel,
     Effect,
+    Group,
     MaxRisk,
     OptionProfile,
     Outcome,
@@ -62,6 +65,8 @@ def option_profiles(draw, option_id: str, criteria_keys: tuple[str, ...], status
         values=values,
         serious_harm_per_1000=None if risk is None else Decimal(risk),
         is_status_quo=status_quo,
+        administration=draw(st.sampled_from(("", *Administration.ALL))),
+        role=draw(st.sampled_from(("", "", "", "bridge", "background"))),
     )
 
 
@@ -118,6 +123,7 @@ def weighing_inputs(draw, *, swing: bool | None = None):
         mar_serious_harm=draw(st.one_of(st.none(), st.sampled_from(MaxRisk.ALL))),
         routes_accepted=tuple(draw(st.lists(st.sampled_from(Route.ALL), unique=True))),
         experimental_openness=draw(st.sampled_from((None, "yes", "maybe", "no"))),
+        avoid_injections=draw(st.booleans()),
     )
     labels = (*new_ids, STATUS_QUO, *FAMILIES, *TARGETS[1:])
     history = tuple(
@@ -201,14 +207,82 @@ def test_an_option_as_good_on_every_criterion_never_ranks_below(weighing_input):
         for second in result.ranked:
             if first is second:
                 continue
+            if first.group != second.group:
+                continue  # groups order first: test_group_2_never_ranks_above_group_1
             dominates, strictly = _at_least_as_good(first, second, weighing_input.criteria)
             if not dominates:
                 continue
             if strictly:
                 assert first.rank < second.rank
-            else:  # the same on every criterion: the same fit, order by id
+            else:  # the same on every criterion: the same fit, then fewer flags, then id
                 assert first.fit == second.fit
-                assert (first.rank < second.rank) == (first.option_id < second.option_id)
+                flags_first, flags_second = _flags(first), _flags(second)
+                if flags_first != flags_second:
+                    assert (first.rank < second.rank) == (flags_first < flags_second)
+                else:
+                    assert (first.rank < second.rank) == (first.option_id < second.option_id)
+
+
+def _flags(item) -> int:
+    return len(item.cautions) + len(item.conflicts)
+
+
+@PROPERTY_SETTINGS
+@given(weighing_inputs())
+def test_group_2_never_ranks_above_group_1(weighing_input):
+    """Against a stated limit or guideline-restricted never above suitable-within-limits,
+    whatever the fits; and the group says why."""
+    result = weigh(weighing_input)
+    groups = [item.group for item in result.ranked]
+    assert groups == sorted(groups)
+    for item in result.ranked:
+        broken = [c for c in item.conflicts if c.level == ConflictLevel.CONFLICT]
+        if item.group == Group.LIMIT_OR_RESTRICTED:
+            assert broken or item.restrictions
+        else:
+            assert item.group == Group.WITHIN_LIMITS
+            assert not broken and not item.restrictions
+
+
+@PROPERTY_SETTINGS
+@given(weighing_inputs(), st.data())
+def test_a_clean_option_never_ranks_below_an_otherwise_equal_flagged_one(weighing_input, data):
+    """Two options with the same values: the one with a caution, a restriction or a broken
+    limit never ranks above the one with none."""
+    base = data.draw(st.sampled_from(weighing_input.options[1:]))
+    twin_id = "zz_twin"  # sorts after every slug: the id tie-break favours the original
+    twin = OptionProfile(
+        twin_id,
+        status=base.status,
+        certainty=base.certainty,
+        family=base.family,
+        target_class=base.target_class,
+        routes=base.routes,
+        values=base.values,
+        serious_harm_per_1000=base.serious_harm_per_1000,
+        administration=base.administration,
+        role=base.role,
+    )
+    flag = data.draw(st.sampled_from((Effect.CAUTION, Effect.RESTRICTED)))
+    flagged = Rule("zz-flag-twin", applies_to=(twin_id,), effect=flag)
+    # "Otherwise equal": nothing that names the original by its id (rules, history).
+    rules = tuple(rule for rule in weighing_input.rules if base.option_id not in rule.applies_to)
+    history = tuple(p for p in weighing_input.prior_treatments if p.therapy != base.option_id)
+    current = weighing_input.current_therapy
+    clean_first = WeighingInput(
+        weighing_input.disease,
+        (*weighing_input.options, twin),
+        criteria=weighing_input.criteria,
+        answers=weighing_input.answers,
+        rules=(*rules, flagged),
+        prior_treatments=history,
+        current_therapy=None if current == base.option_id else current,
+        preferences=weighing_input.preferences,
+    )
+    result = weigh(clean_first)
+    ids = [item.option_id for item in result.ranked]
+    if base.option_id in ids and twin_id in ids:
+        assert ids.index(base.option_id) < ids.index(twin_id)
 
 
 @PROPERTY_SETTINGS
@@ -238,6 +312,7 @@ def test_more_weight_on_a_criterion_where_a_beats_b_never_hurts_a(weighing_input
             mar_serious_harm=preferences.mar_serious_harm,
             routes_accepted=preferences.routes_accepted,
             experimental_openness=preferences.experimental_openness,
+            avoid_injections=preferences.avoid_injections,
         ),
     )
     before, after = weigh(weighing_input), weigh(raised_input)
@@ -316,6 +391,9 @@ def test_the_smallest_weight_change_is_smallest_and_does_change_the_leader(weigh
     leader = sensitivity.leader
     change = sensitivity.smallest_change
     limit = abs(change.delta) if change is not None else 1.0
+    # Rivals are the options of the leader's group: weights never move an option across.
+    group = result.ranked[0].group
+    rivals = {item.option_id for item in result.ranked if item.group == group}
     # No smaller change of any one weight lets another option overtake the leader.
     for key, weight in result.weights.items():
         for fraction in (0.25, 0.5, 0.9):
@@ -324,7 +402,7 @@ def test_the_smallest_weight_change_is_smallest_and_does_change_the_leader(weigh
                 if not 0.0 <= new_weight <= 1.0:
                     continue
                 fits = _fits_with(result, _moved(result.weights, key, new_weight))
-                assert all(fits[leader] >= fit - 1e-9 for fit in fits.values())
+                assert all(fits[leader] >= fits[rival] - 1e-9 for rival in rivals)
     if change is None:
         return
     # Just past the reported change, the reported rival is ahead of the leader.

@@ -200,6 +200,29 @@ def test_the_same_source_cited_twice_is_one_row_with_the_latest_check(tmp_path):
         ),
         (lambda t, r: r["rules"][0].update(effect="adjust"), "exactly one of multiplier, delta"),
         (lambda t, r: t.update(format_version=2), "not supported"),
+        (
+            lambda t, r: _entry(t, "alpha_mab").update(administration="by_owl"),
+            "unknown administration 'by_owl'",
+        ),
+        (
+            lambda t, r: _entry(t, "alpha_mab")["indications"]["psoriasis"].update(role="hero"),
+            "unknown role 'hero'",
+        ),
+        (
+            lambda t, r: _entry(t, "alpha_mab")["indications"]["psoriasis"].update(
+                scope={
+                    "condition": {"q": "no_such_question", "op": "answered"},
+                    "note": {"en": "x"},
+                }
+            ),
+            "unknown question 'no_such_question'",
+        ),
+        (
+            lambda t, r: _entry(t, "alpha_mab")["indications"]["psoriasis"].update(
+                text={"slogan": {"en": "Buy it"}}
+            ),
+            "unknown text field 'slogan'",
+        ),
     ],
 )
 def test_invalid_content_is_refused_and_nothing_is_written(tmp_path, break_it, expected):
@@ -270,3 +293,30 @@ def test_the_shipped_content_has_no_problems():
         therapies_doc=therapies, rules_doc=rules, definition=demo_definition()
     )
     assert problems == []
+
+
+@pytest.mark.django_db
+def test_issue_8_fields_load_and_a_retired_rule_is_inactive(tmp_path):
+    therapies, rules = therapies_document(), rules_document()
+    alpha = _entry(therapies, "alpha_mab")
+    alpha["administration"] = "injection_4_12_weeks"
+    scope = {
+        "condition": {"q": "safety_ibd", "op": "eq", "value": False},
+        "note": {"en": "Not with IBD.", "zh-hans": "炎症性肠病患者不用。"},
+        "evidence": [REFERENCE_A["url"]],
+    }
+    alpha["indications"]["psoriasis"].update(
+        role="background", scope=scope, text={"benefits": {"en": "For psoriasis."}}
+    )
+    rules["rules"][0]["active"] = False
+    write_content(tmp_path, therapies=therapies, rules=rules)
+
+    therapies_load(path=tmp_path)
+
+    therapy = Therapy.objects.get(slug="alpha_mab")
+    assert therapy.administration == "injection_4_12_weeks"
+    indication = therapy.indications.get(disease="psoriasis")
+    assert indication.role == "background"
+    assert indication.scope == scope
+    assert indication.text == {"benefits": {"en": "For psoriasis."}}
+    assert TherapyRule.objects.get(rule_id=rules["rules"][0]["id"]).active is False

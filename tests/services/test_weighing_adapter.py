@@ -13,7 +13,7 @@ from decimal import Decimal
 import pytest
 
 from questionnaires.engine import weighing as engine
-from questionnaires.models import Therapy
+from questionnaires.models import Indication, Therapy
 from questionnaires.services.therapies import demo_definition, therapies_load
 from questionnaires.services.weighing import (
     ProfilesMissing,
@@ -258,9 +258,15 @@ def test_staying_on_a_known_therapy_takes_its_profile(definition, loaded):
     assert [reason["code"] for reason in not_suitable["gamma_tablet"]] == ["current_treatment"]
     status_quo = next(option for option in result["ranked"] if option["is_status_quo"])
     assert status_quo["option_id"] == "no_change"
-    # gamma_tablet's values, except the wait: it is already being taken (no change: 0).
+    # gamma_tablet's values. How well it works was not said, so its own wait stands
+    # (issue 8: "no change" is never 0 weeks by default).
     assert status_quo["values"]["effectiveness"] == "40"
-    assert status_quo["values"]["speed"] == "0"
+    assert status_quo["values"]["speed"] == "8"
+    assert result["status_quo"] == {
+        "response": "unknown",
+        "disease_active": None,
+        "restricted": False,
+    }
     assert status_quo["routes"] == ["oral"]
     display = result["options"]["no_change"]
     assert display["based_on"] == "gamma_tablet"
@@ -269,7 +275,23 @@ def test_staying_on_a_known_therapy_takes_its_profile(definition, loaded):
 
 
 @pytest.mark.django_db
-def test_staying_on_a_therapy_that_does_not_work_is_as_effective_as_no_change(definition, loaded):
+def test_staying_on_a_therapy_that_works_has_its_benefit_already(definition, loaded):
+    result = weigh(
+        definition,
+        current_treatment="gamma_tablet",
+        current_treatment_satisfaction=8,
+        priority_ranking=RANK_EFFECT_FIRST,
+    )
+    status_quo = next(option for option in result["ranked"] if option["is_status_quo"])
+    assert status_quo["values"]["effectiveness"] == "40"
+    assert status_quo["values"]["speed"] == "0"
+    assert status_quo["group"] == 1
+    assert result["status_quo"]["response"] == "works"
+
+
+@pytest.mark.django_db
+def test_staying_on_a_therapy_that_does_not_work_does_not_help(definition, loaded):
+    # Issue 8: it used to take the "no change" profile's effectiveness and a 0-week wait.
     result = weigh(
         definition,
         current_treatment="gamma_tablet",
@@ -282,7 +304,11 @@ def test_staying_on_a_therapy_that_does_not_work_is_as_effective_as_no_change(de
         ],
     )
     status_quo = next(option for option in result["ranked"] if option["is_status_quo"])
-    assert status_quo["values"]["effectiveness"] == "5"
+    assert status_quo["values"]["effectiveness"] == "0"
+    assert status_quo["values"]["speed"] == "52"
+    # Activity was not answered, so not known to be quiet: uncontrolled, group 2.
+    assert status_quo["group"] == 2
+    assert [r["code"] for r in status_quo["restrictions"]] == ["status_quo_active_disease"]
 
 
 @pytest.mark.django_db
@@ -361,3 +387,26 @@ def test_stored_and_engine_forms_of_the_answers_weigh_the_same(definition, loade
     assert weighing_compute(definition=definition, answers=stored) == weighing_compute(
         definition=definition, answers=engine_form
     )
+
+
+@pytest.mark.django_db
+def test_texts_written_for_the_condition_replace_the_general_ones(definition, loaded):
+    """Issue 8: a therapy serving several conditions shows each its own texts."""
+    indication = Indication.objects.get(therapy__slug="alpha_mab", disease="psoriasis")
+    indication.text = {
+        "benefits": {"en": "Clearer skin, for psoriasis.", "zh-hans": "银屑病皮损更少。"}
+    }
+    indication.role = "bridge"
+    indication.save()
+
+    result = weigh(definition, priority_ranking=RANK_EFFECT_FIRST)
+
+    display = result["options"]["alpha_mab"]
+    assert display["benefits"] == {
+        "en": "Clearer skin, for psoriasis.",
+        "zh-hans": "银屑病皮损更少。",
+    }
+    assert display["role"] == "bridge"
+    alpha = next(option for option in result["ranked"] if option["option_id"] == "alpha_mab")
+    assert alpha["group"] == 2
+    assert [reason["code"] for reason in alpha["restrictions"]] == ["bridge_therapy"]

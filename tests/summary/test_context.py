@@ -72,11 +72,19 @@ def test_red_flags_come_in_their_order_with_what_matters(demo):
     summary = _build(response_id)
     questions = _definition(response_id).question_map()
     kinds = [flag.kind for flag in summary.flags]
-    assert kinds == [FlagKind.ANSWER, FlagKind.SEVERE_BAND, FlagKind.DECISIONAL_CONFLICT]
-    tb, severe, sure = summary.flags
+    assert kinds == [
+        FlagKind.ANSWER,
+        FlagKind.ANSWER,
+        FlagKind.SEVERE_BAND,
+        FlagKind.DECISIONAL_CONFLICT,
+    ]
+    tb, joints, severe, sure = summary.flags
     assert tb.title == questions["safety_tb"].text["en"]
     assert tb.detail == "Yes"
     assert "TB" in tb.note
+    # Issue 8: joint pain with psoriasis is a red flag (possible psoriatic arthritis).
+    assert joints.title == questions["pso_joint_pain"].text["en"]
+    assert "psoriatic arthritis" in joints.note
     # The demo psoriasis answers give a mean of 9 on 0–10: the "severe" band.
     assert severe.detail.startswith("9")
     # Two SURE items were answered "no": 2 of 4.

@@ -79,7 +79,9 @@ def test_experimental_options_show_their_status_and_certainty_everywhere(vitilig
         patient_results_context(weighing=vitiligo_weighing, answers=VITILIGO, language="en")
     )
     # IVIG (experimental, very thin evidence) ranks low: it is in the fit list, not the grid.
-    fit_items = html.split('<li class="fit">')[1:]
+    # Each fit item up to its end (the last one no longer runs into the next section now
+    # that "no change", not IVIG, comes last: issue 8's groups).
+    fit_items = [item.split("</li>")[0] for item in html.split('<li class="fit">')[1:]]
     (ivig,) = [item for item in fit_items if "Intravenous immunoglobulin" in item]
     assert "Experimental" in ivig
     assert "Evidence: Very low certainty" in ivig

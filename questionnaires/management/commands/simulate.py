@@ -83,6 +83,29 @@ class Command(VersionOptionMixin, BaseCommand):
             self.stdout.write(simulation_text(simulation))
 
 
+GROUP_TITLES = {
+    1: "suitable and within all your stated limits",
+    2: "suitable, but against a stated limit or restricted by a guideline "
+    "(to use when the options above are unsuitable)",
+    3: "not suitable now",
+}
+
+_BUILT_IN_RESTRICTIONS = {
+    "bridge_therapy": "a short bridge while another treatment starts, not a long-term choice",
+    "background_therapy": "background therapy, taken alongside the other options",
+    "status_quo_active_disease": (
+        "the disease is active and not controlled by a current treatment; guidelines "
+        "treat active disease"
+    ),
+}
+
+
+def restriction_sentence(weighing: Mapping[str, Any], reason: Mapping[str, Any]) -> str:
+    if reason["rule_id"]:
+        return explain.reason_sentence(weighing, reason, audience=explain.CLINICIAN)
+    return _BUILT_IN_RESTRICTIONS.get(reason["code"], reason["code"])
+
+
 def _percent(weight: float) -> str:
     return f"{weight * 100:.1f}%"
 
@@ -125,9 +148,13 @@ def simulation_text(simulation: Mapping[str, Any]) -> str:
         f"Risk limit: {explain.risk_limit_label(risk['code'])}"
         + (f" ({risk['per_1000']}/1000/year)" if risk["per_1000"] is not None else "")
     )
-    lines.append("Ranked options (fit 0-100):")
+    lines.append("Ranked options (fit 0-100), in guideline groups:")
+    group_seen = None
     for option in weighing["ranked"]:
         option_id = option["option_id"]
+        if option["group"] != group_seen:
+            group_seen = option["group"]
+            lines.append(f"  Group {group_seen}: {GROUP_TITLES[group_seen]}")
         status = explain.status_label(option["status"])
         certainty = explain.certainty_label(option["certainty"])
         lines.append(
@@ -151,13 +178,18 @@ def simulation_text(simulation: Mapping[str, Any]) -> str:
                 f"     caution [{reason['rule_id'] or reason['code']}]: "
                 + explain.reason_sentence(weighing, reason, audience=explain.CLINICIAN)
             )
+        for reason in option["restrictions"]:
+            lines.append(
+                f"     group 2 because [{reason['rule_id'] or reason['code']}]: "
+                + restriction_sentence(weighing, reason)
+            )
         for adjustment in option["adjustments"]:
             lines.append(
                 f"     adjusted {adjustment['criterion']} {adjustment['before']} -> "
                 f"{adjustment['after']}: "
                 + explain.adjustment_sentence(weighing, adjustment, audience=explain.CLINICIAN)
             )
-    lines.append("Not suitable now:" if weighing["not_suitable"] else "Not suitable now: none")
+    lines.append(f"Group 3: {GROUP_TITLES[3]}" + ("" if weighing["not_suitable"] else ": none"))
     for item in weighing["not_suitable"]:
         lines.append(
             f"  - {explain.option_name(weighing, item['option_id'])} [{item['option_id']}]"
