@@ -1070,7 +1070,7 @@ def test_voclosporin_and_oral_tacrolimus_are_for_lupus_nephritis_only() -> None:
             assert not conditions.evaluate(scope["condition"], {"sle_nephritis": other}), slug
         assert "nephritis" in scope["note"]["en"] and "狼疮肾炎" in scope["note"]["zh-hans"]
     with_scope = {t["slug"] for t in therapies() for i in t["indications"].values() if "scope" in i}
-    assert NEPHRITIS_ONLY <= with_scope
+    assert with_scope >= NEPHRITIS_ONLY
 
 
 def test_every_administration_is_in_the_contract_vocabulary() -> None:
@@ -1098,7 +1098,8 @@ LABEL_CONTRAINDICATED_IN_BREASTFEEDING = [
 def test_label_contraindications_in_breastfeeding_rule_the_option_out(slug: str) -> None:
     hits = [r for r in rules_hitting(slug, BREASTFEEDING) if r["effect"] == "not_suitable"]
     assert hits, slug
-    assert "breastfeeding_not_confirmed" not in {r["id"] for r in rules_hitting(slug, BREASTFEEDING)}
+    all_ids = {r["id"] for r in rules_hitting(slug, BREASTFEEDING)}
+    assert "breastfeeding_not_confirmed" not in all_ids
     # The label is named with its section, and the evidence is a label of this therapy.
     urls = {reference["url"] for reference in therapy_map()[slug]["references"]}
     for rule in hits:
@@ -1214,9 +1215,12 @@ def test_a_card_speaks_only_of_its_own_condition() -> None:
                 for field in PATIENT_TEXT:
                     text = condition_text(therapy, disease, field)
                     # A TNF blocker's card warns about MS: a contraindication, not a claim.
-                    if therapy["target_class"] == "TNF" and other == "multiple_sclerosis":
-                        if field in ("downsides", "living_with", "pregnancy"):
-                            continue
+                    if (
+                        therapy["target_class"] == "TNF"
+                        and other == "multiple_sclerosis"
+                        and field in ("downsides", "living_with", "pregnancy")
+                    ):
+                        continue
                     where = (therapy["slug"], disease, field, other)
                     assert not re.search(english, text["en"], re.IGNORECASE), where
                     assert not re.search(chinese, text["zh-hans"]), where
