@@ -1170,6 +1170,23 @@ def test_ivig_benefit_rests_on_no_blog() -> None:
     assert not any("blogspot" in url or "blog" in url.split("/")[2] for url in urls)
 
 
+@pytest.mark.parametrize(
+    ("rule_id", "target_class"),
+    [
+        ("pregnancy_oral_jak_inhibitors", "JAK"),
+        ("breastfeeding_oral_jak_inhibitors", "JAK"),
+        ("pregnancy_s1p_modulators", "S1P"),
+        ("s1p_recent_heart_events", "S1P"),
+        ("pregnancy_tnf_blockers_continue_if_needed", "TNF"),
+    ],
+)
+def test_class_wide_facts_are_written_for_the_class(rule_id: str, target_class: str) -> None:
+    rule = next(r for r in rules() if r["id"] == rule_id)
+    assert rule["applies_to"] == {"therapies": [], "families": [], "target_classes": [target_class]}
+    members = [t["slug"] for t in therapies() if t["target_class"] == target_class]
+    assert len(members) >= 2, members
+
+
 # --- issue 8: text specific to the condition ---------------------------------------------------
 
 PATIENT_TEXT = ("what_it_is", "benefits", "downsides", "living_with", "pregnancy")
