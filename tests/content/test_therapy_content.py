@@ -2,7 +2,9 @@
 
 The two files are read with plain ``json``, so these checks do not depend on the loader.
 The checks against the research facts (``therapy_facts.json``) run only where that file
-exists: it lives outside the repository. The derivation rules tested here are the ones
+exists: it lives outside the repository. The facts cover the original 40 therapies; the 19
+added in issue 8 are checked against their own references and the issue-8 contract
+(condition, target class, administration). The derivation rules tested here are the ones
 written down in ``questionnaires/content/therapies/README.md``.
 """
 
@@ -67,9 +69,55 @@ TARGET_CLASSES = frozenset(
         "PDE4",
         "S1P",
         "DHODH",
+        # Added in issue 8 with the new therapies.
+        "IL-31",
+        "calcineurin",
+        "purine-analogue",
+        "alkylating",
+        "antimetabolite",
+        "retinoid",
         "",
     }
 )
+# The 19 therapies added in issue 8 (the contract with the engine side): condition, target
+# class and administration. They are not in therapy_facts.json.
+NEW_THERAPIES: dict[str, tuple[str, str, str]] = {
+    "certolizumab_pegol": ("psoriasis", "TNF", "injection_1_2_weeks"),
+    "etanercept": ("psoriasis", "TNF", "injection_1_2_weeks"),
+    "infliximab": ("psoriasis", "TNF", "infusion"),
+    "bimekizumab": ("psoriasis", "IL-17", "injection_4_12_weeks"),
+    "brodalumab": ("psoriasis", "IL-17", "injection_1_2_weeks"),
+    "tildrakizumab": ("psoriasis", "IL-23", "injection_4_12_weeks"),
+    "acitretin": ("psoriasis", "retinoid", "oral_daily"),
+    "nemolizumab": ("atopic_dermatitis", "IL-31", "injection_4_12_weeks"),
+    "baricitinib": ("atopic_dermatitis", "JAK", "oral_daily"),
+    "cladribine": ("multiple_sclerosis", "purine-analogue", "oral_courses"),
+    "siponimod": ("multiple_sclerosis", "S1P", "oral_daily"),
+    "ozanimod": ("multiple_sclerosis", "S1P", "oral_daily"),
+    "ponesimod": ("multiple_sclerosis", "S1P", "oral_daily"),
+    "cyclophosphamide": ("sle", "alkylating", "infusion"),
+    "voclosporin": ("sle", "calcineurin", "oral_daily"),
+    "azathioprine": ("sle", "antimetabolite", "oral_daily"),
+    "tacrolimus": ("sle", "calcineurin", "oral_daily"),
+    "oral_minipulse_steroids": ("vitiligo", "", "oral_weekly"),
+    "targeted_phototherapy": ("vitiligo", "", "phototherapy"),
+}
+ADMINISTRATION = frozenset(
+    {
+        "topical_daily",
+        "oral_daily",
+        "oral_weekly",
+        "oral_courses",
+        "injection_1_2_weeks",
+        "injection_4_12_weeks",
+        "infusion",
+        "phototherapy",
+        "procedure",
+        "none",
+    }
+)
+# Label indications narrower than the condition: the option is for lupus nephritis only.
+NEPHRITIS_ONLY = {"voclosporin", "tacrolimus"}
 SEVERITY_GATES = ("any", "moderate_to_severe")
 HARM_BANDS = frozenset({Decimal("0.1"), Decimal(1), Decimal(10), Decimal(50)})
 CERTAINTY_SCORE = {"very_low": 1, "low": 2, "moderate": 3, "high": 4}
@@ -151,7 +199,7 @@ LIGHT_MONITORING = {
     "topical_vitamin_d_analogues",
 }
 # Self-injection at least weekly (README, convenience): the only injections scored 2.
-FREQUENT_INJECTIONS = {"interferon_beta", "glatiramer_acetate"}
+FREQUENT_INJECTIONS = {"interferon_beta", "glatiramer_acetate", "etanercept"}
 
 # The answer keys rule conditions may use, with the operators that fit each kind.
 YES_NO_KEYS = frozenset(
@@ -170,6 +218,22 @@ YES_NO_KEYS = frozenset(
         "safety_cardiovascular",
     }
 )
+# Questions the demo questionnaire gains in issue 8 (engine side); the new therapies' rules use
+# them. Keys and choice values from the issue-8 contract.
+ISSUE8_YES_NO_KEYS = frozenset(
+    {
+        "safety_depression",
+        "safety_recent_mi_stroke",
+        "safety_heart_failure_severe",
+        "safety_hiv",
+        "safety_kidney_disease",
+        "safety_liver_disease",
+    }
+)
+ISSUE8_CHOICE_KEYS: dict[str, tuple[str, ...]] = {
+    "safety_tb_detail": ("active", "latent_untreated", "treated", "not_known"),
+    "sle_nephritis": ("active", "past", "never", "not_known"),
+}
 SEVERITIES = ("none", "mild", "moderate", "severe")
 CHOICE_KEYS: dict[str, tuple[str, ...]] = {
     "condition": DISEASES,
@@ -179,6 +243,8 @@ CHOICE_KEYS: dict[str, tuple[str, ...]] = {
 INTEGER_KEYS = frozenset({"age"})
 PRESENCE = {"answered", "not_answered"}
 YES_NO_OPS = {"eq", "ne"} | PRESENCE
+ALL_YES_NO_KEYS = YES_NO_KEYS | ISSUE8_YES_NO_KEYS
+ALL_CHOICE_KEYS = {**CHOICE_KEYS, **ISSUE8_CHOICE_KEYS}
 CHOICE_OPS = {"eq", "ne", "in", "not_in"} | PRESENCE
 INTEGER_OPS = {"eq", "ne", "gt", "gte", "lt", "lte", "in", "not_in"} | PRESENCE
 
@@ -262,20 +328,43 @@ def test_criteria_are_the_engines_seven_with_the_same_direction() -> None:
     ]
 
 
+def offered_therapies() -> set[str]:
+    return {c["value"] for c in demo_questions()["current_treatment"]["choices"]} - {
+        "none",
+        "other",
+    }
+
+
 def test_every_therapy_of_the_demo_questionnaire_has_a_profile_and_no_change_exists() -> None:
-    # The questionnaire's "prior therapy" choices are the 40 therapy codes (plus "other").
-    offered = {c["value"] for c in demo_questions()["current_treatment"]["choices"]}
-    assert set(therapy_map()) == (offered - {"none", "other"}) | {STATUS_QUO}
-    assert len(therapies()) == len(therapy_map()) == 41
+    # The questionnaire's "current treatment" choices are therapy codes (plus "none", "other").
+    assert offered_therapies() <= set(therapy_map())
+    assert STATUS_QUO in therapy_map()
+    assert len(therapies()) == len(therapy_map()) == 41 + len(NEW_THERAPIES)
+
+
+def test_every_profile_is_a_choice_of_the_demo_questionnaire() -> None:
+    offered = offered_therapies()
+    if not offered & set(NEW_THERAPIES):
+        pytest.skip(
+            "the demo questionnaire gains the issue-8 therapy choices on the engine branch "
+            "(i8e); the two branches are merged together"
+        )
+    assert set(therapy_map()) - {STATUS_QUO} == offered
 
 
 def test_every_facts_therapy_is_present(facts: dict[str, dict[str, Any]]) -> None:
-    assert set(therapy_map()) == set(facts) | {STATUS_QUO}
+    assert set(therapy_map()) == set(facts) | set(NEW_THERAPIES) | {STATUS_QUO}
+    assert not set(facts) & set(NEW_THERAPIES)
 
 
 def test_diseases_match_the_facts(facts: dict[str, dict[str, Any]]) -> None:
     for slug, therapy in therapy_map().items():
-        expected = set(DISEASES) if slug == STATUS_QUO else set(facts[slug]["diseases"])
+        if slug == STATUS_QUO:
+            expected = set(DISEASES)
+        elif slug in NEW_THERAPIES:
+            expected = {NEW_THERAPIES[slug][0]}
+        else:
+            expected = set(facts[slug]["diseases"])
         assert set(therapy["indications"]) == expected, slug
 
 
@@ -300,7 +389,7 @@ def test_vocabularies() -> None:
 
 def test_status_follows_the_facts(facts: dict[str, dict[str, Any]]) -> None:
     for therapy, disease, indication in indications():
-        if therapy["slug"] != STATUS_QUO:
+        if therapy["slug"] in facts:
             expected = FACTS_STATUS[facts[therapy["slug"]]["diseases"][disease]["status"]]
             assert indication["status"] == expected, (therapy["slug"], disease)
 
@@ -371,9 +460,28 @@ def test_benefits_and_downsides_are_given_in_equal_detail() -> None:
         assert 0.5 <= benefits / downsides <= 2, therapy["slug"]
 
 
+# Facts the research notes marked unverified that a reference added later confirms: the item
+# may leave ``unverified`` only if that reference is among the therapy's references.
+RESOLVED_UNVERIFIED = {
+    ("ivig", "all safety/monitoring items"): (
+        "https://api.fda.gov/drug/label.json?search=openfda.generic_name%3A%22Human+Immunoglobulin+G%22"
+    ),
+    ("topical_calcineurin_inhibitors", "safety wording"): (
+        "https://api.fda.gov/drug/label.json?search=openfda.generic_name%3A%22Tacrolimus+Ointment+0.1%25%22"
+    ),
+}
+
+
 def test_unverified_facts_are_carried_over(facts: dict[str, dict[str, Any]]) -> None:
     for slug, entry in facts.items():
-        assert set(entry["unverified"]) <= set(therapy_map()[slug]["unverified"]), slug
+        therapy = therapy_map()[slug]
+        urls = {reference["url"] for reference in therapy["references"]}
+        for item in entry["unverified"]:
+            resolved_by = RESOLVED_UNVERIFIED.get((slug, item))
+            if resolved_by is None:
+                assert item in therapy["unverified"], (slug, item)
+            else:
+                assert resolved_by in urls, (slug, item)
 
 
 # --- regulatory status and certainty ------------------------------------------------------
@@ -459,7 +567,7 @@ def test_burdens_and_harm_belong_to_the_therapy_not_the_disease() -> None:
 
 def test_effectiveness_is_the_facts_tier(facts: dict[str, dict[str, Any]]) -> None:
     for therapy, disease, indication in indications():
-        if therapy["slug"] == STATUS_QUO:
+        if therapy["slug"] not in facts:
             continue
         fact = facts[therapy["slug"]]["diseases"][disease]
         assert indication["values"]["effectiveness"] == TIER_VALUE[fact["efficacy_tier"]]
@@ -481,7 +589,11 @@ def test_speed_is_the_midpoint_of_the_onset(facts: dict[str, dict[str, Any]]) ->
             unknown.append((disease, speed))
             assert "speed" in indication["uncertain"], where
             continue
-        expected = DISEASE_SPECIFIC_ONSET.get(where, facts[therapy["slug"]]["onset_weeks"])
+        if therapy["slug"] in NEW_THERAPIES:
+            # No facts entry: the therapy's own (estimated) onset, always uncertain.
+            expected = therapy["onset_weeks"]
+        else:
+            expected = DISEASE_SPECIFIC_ONSET.get(where, facts[therapy["slug"]]["onset_weeks"])
         assert onset == expected, where
         assert speed == midpoint(onset), where
         known[disease].append(speed)
@@ -569,10 +681,55 @@ def test_references_are_dated_and_reviewed_yearly() -> None:
             assert checked < review <= checked.replace(year=checked.year + 1)
 
 
+# Issue 8: staging or test hosts in the research notes are replaced by the public page.
+STAGING_REPLACEMENTS = {
+    "https://prdmimsweb.azurewebsites.net/": "https://www.mims.com/",
+    "https://uat.mimsdev.com/": "https://www.mims.com/",
+    "https://sit.mimsdev.com/": "https://www.mims.com/",
+    "https://uat.mims.com/": "https://www.mims.com/",
+}
+# Issue 8: references dropped (a blog as IVIG's benefit source) and added (labels for boxed
+# warnings and breastfeeding contraindications, guidance on hydroxychloroquine in lactation).
+REMOVED_REFERENCES = {
+    "ivig": {"https://redvitiligo.blogspot.com/2025/12/vitiligo-repigmentacion-inesperada.html"},
+}
+ADDED_REFERENCES = {
+    "ivig": [RESOLVED_UNVERIFIED[("ivig", "all safety/monitoring items")]],
+    "topical_calcineurin_inhibitors": [
+        RESOLVED_UNVERIFIED[("topical_calcineurin_inhibitors", "safety wording")]
+    ],
+    "hydroxychloroquine": [
+        "https://www.the-rheumatologist.org/article/the-acr-introduces-a-new-reproductive-health-guideline/2",
+        "https://pubmed.ncbi.nlm.nih.gov/15722258/",
+    ],
+    "teriflunomide": [
+        "https://ec.europa.eu/health/documents/community-register/2022/20221121157707/anx_157707_fr.pdf"
+    ],
+    "mycophenolate": [
+        "https://ec.europa.eu/health/documents/community-register/2024/20240325161902/anx_161902_fr.pdf"
+    ],
+    "methotrexate": [
+        "https://ec.europa.eu/health/documents/community-register/2023/20231018160673/anx_160673_fr.pdf"
+    ],
+}
+
+
+def public_address(url: str) -> str:
+    for staging, public in STAGING_REPLACEMENTS.items():
+        if url.startswith(staging):
+            return public + url[len(staging) :]
+    return url
+
+
 def test_every_reference_comes_from_the_facts(facts: dict[str, dict[str, Any]]) -> None:
     for slug, entry in facts.items():
         ours = [reference["url"] for reference in therapy_map()[slug]["references"]]
-        assert ours == [facts_address(raw) for raw in entry["references"]], slug
+        from_facts = [
+            public_address(facts_address(raw))
+            for raw in entry["references"]
+            if facts_address(raw) not in REMOVED_REFERENCES.get(slug, set())
+        ]
+        assert ours == from_facts + ADDED_REFERENCES.get(slug, []), slug
 
 
 # --- rules --------------------------------------------------------------------------------
@@ -642,10 +799,10 @@ def _condition_problems(node: Any, path: str) -> list[str]:
     items = value if op in ("in", "not_in") else [value]
     if op in ("in", "not_in") and (not isinstance(value, list) or not value):
         return [f"{path}: '{op}' takes a non-empty list"]
-    if key in YES_NO_KEYS:
+    if key in ALL_YES_NO_KEYS:
         allowed, valid = YES_NO_OPS, all(isinstance(item, bool) for item in items)
-    elif key in CHOICE_KEYS:
-        allowed, valid = CHOICE_OPS, all(item in CHOICE_KEYS[key] for item in items)
+    elif key in ALL_CHOICE_KEYS:
+        allowed, valid = CHOICE_OPS, all(item in ALL_CHOICE_KEYS[key] for item in items)
     elif key in INTEGER_KEYS:
         allowed = INTEGER_OPS
         valid = all(isinstance(item, int) and not isinstance(item, bool) for item in items)
@@ -673,6 +830,17 @@ def test_the_answer_keys_exist_in_the_demo_questionnaire() -> None:
         assert {c["value"] for c in questions[key]["choices"]} == set(CHOICE_KEYS[key]), key
     scales = {scale["key"] for scale in json.loads(DEMO_FILE.read_text())["scales"]}
     assert {f"activity_{disease}" for disease in DISEASES} <= scales
+
+
+def test_the_issue8_answer_keys_exist_in_the_demo_questionnaire() -> None:
+    questions = demo_questions()
+    issue8 = set(ISSUE8_YES_NO_KEYS) | set(ISSUE8_CHOICE_KEYS)
+    if not issue8 & set(questions):
+        pytest.skip("the issue-8 questions are added on the engine branch (i8e); merged together")
+    for key in ISSUE8_YES_NO_KEYS:
+        assert questions[key]["kind"] == "yes_no", key
+    for key, values in ISSUE8_CHOICE_KEYS.items():
+        assert set(values) <= {c["value"] for c in questions[key]["choices"]}, key
 
 
 def test_rules_pass_the_loaders_check_when_it_exists() -> None:
@@ -713,7 +881,23 @@ PREGNANT = {"condition": "psoriasis", "safety_pregnancy": True}
 
 @pytest.mark.parametrize(
     "slug",
-    ["methotrexate", "mycophenolate", "teriflunomide", "fingolimod", "upadacitinib", "abrocitinib"],
+    [
+        "methotrexate",
+        "mycophenolate",
+        "teriflunomide",
+        "fingolimod",
+        "upadacitinib",
+        "abrocitinib",
+        # Issue 8: the added therapies with a label contraindication or fetal-toxicity warning,
+        # and the classes whose fact is class-wide (oral JAK inhibitors, S1P modulators).
+        "baricitinib",
+        "acitretin",
+        "cladribine",
+        "siponimod",
+        "ozanimod",
+        "ponesimod",
+        "cyclophosphamide",
+    ],
 )
 def test_pregnancy_rules_out_the_teratogenic_and_oral_jak_medicines(slug: str) -> None:
     assert "not_suitable" in effects(slug, PREGNANT)
@@ -791,7 +975,9 @@ def test_mild_disease_cautions_exactly_the_moderate_to_severe_options() -> None:
         answers = {"condition": disease, f"scale.activity_{disease}.severity": "mild"}
         mild = {r["id"] for r in rules_hitting(therapy["slug"], answers)}
         expected = indication["severity"] == "moderate_to_severe"
-        assert (f"mild_disease_{disease}" in mild) is expected, (therapy["slug"], disease)
+        # The options added in issue 8 have their own rule, appended after the original ones.
+        found = bool(mild & {f"mild_disease_{disease}", "mild_disease_added_options"})
+        assert found is expected, (therapy["slug"], disease)
         severe = {**answers, f"scale.activity_{disease}.severity": "severe"}
         assert not any(r["id"].startswith("mild_") for r in rules_hitting(therapy["slug"], severe))
 
@@ -802,7 +988,7 @@ NO_PROBLEMS = st.fixed_dictionaries(
         "age": st.integers(min_value=18, max_value=49),
     },
     optional={
-        **{key: st.just(False) for key in YES_NO_KEYS},
+        **{key: st.just(False) for key in ALL_YES_NO_KEYS},
         "safety_jcv": st.sampled_from(["positive", "negative", "not_known"]),
     },
 )
@@ -815,7 +1001,8 @@ def test_nothing_is_ruled_out_when_the_patient_reports_no_problem(answers: dict)
             continue
         ruled_out = {r["id"] for r in rules_hitting(slug, answers) if r["effect"] == "not_suitable"}
         # The one exception is the condition itself: TNF blockers are never for MS.
-        if answers["condition"] == "multiple_sclerosis" and slug == "adalimumab":
+        tnf = therapy_map()[slug]["target_class"] == "TNF"
+        if answers["condition"] == "multiple_sclerosis" and tnf:
             assert ruled_out == {"demyelinating_disease_anti_tnf"}
         else:
             assert ruled_out == set(), (slug, answers)
@@ -824,14 +1011,14 @@ def test_nothing_is_ruled_out_when_the_patient_reports_no_problem(answers: dict)
 ANY_ANSWERS = st.fixed_dictionaries(
     {},
     optional={
-        **{key: st.booleans() for key in YES_NO_KEYS},
-        **{key: st.sampled_from(values) for key, values in CHOICE_KEYS.items()},
+        **{key: st.booleans() for key in ALL_YES_NO_KEYS},
+        **{key: st.sampled_from(values) for key, values in ALL_CHOICE_KEYS.items()},
         "age": st.integers(min_value=0, max_value=110),
     },
 )
 
 
-@given(ANY_ANSWERS, st.sampled_from(sorted(YES_NO_KEYS)))
+@given(ANY_ANSWERS, st.sampled_from(sorted(ALL_YES_NO_KEYS)))
 def test_reporting_a_problem_never_removes_a_warning(answers: dict, key: str) -> None:
     without = {**answers, key: False}
     with_problem = {**answers, key: True}
@@ -841,6 +1028,231 @@ def test_reporting_a_problem_never_removes_a_warning(answers: dict, key: str) ->
         before = {rule["id"] for rule in rules_hitting(slug, without)}
         after = {rule["id"] for rule in rules_hitting(slug, with_problem)}
         assert before <= after, (slug, key)
+
+
+# --- issue 8: the added therapies ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("slug", sorted(NEW_THERAPIES))
+def test_new_therapies_follow_the_contract(slug: str) -> None:
+    condition, target_class, administration = NEW_THERAPIES[slug]
+    therapy = therapy_map()[slug]
+    assert set(therapy["indications"]) == {condition}
+    assert therapy["target_class"] == target_class
+    assert therapy["administration"] == administration in ADMINISTRATION
+    indication = therapy["indications"][condition]
+    # Without a facts entry the tier rests on the cited label or guideline only: uncertain, and
+    # never more than moderate certainty (README, certainty).
+    assert "effectiveness" in indication["uncertain"]
+    assert "speed" in indication["uncertain"]
+    assert indication["values"]["effectiveness"] == TIER_VALUE[indication["efficacy_tier"]]
+    assert indication["values"]["certainty"] <= 3
+    assert indication["status"] != "experimental"
+    assert therapy["references"], slug
+    assert "onset weeks (estimate)" in therapy["unverified"]
+
+
+def test_every_outcome_and_scope_source_is_a_reference_of_its_therapy() -> None:
+    for therapy, disease, indication in indications():
+        urls = {reference["url"] for reference in therapy["references"]}
+        for outcome in indication.get("outcomes") or []:
+            assert outcome["source"] in urls, (therapy["slug"], disease)
+        scope = indication.get("scope")
+        if scope:
+            assert scope["evidence"] and set(scope["evidence"]) <= urls, (therapy["slug"], disease)
+
+
+def test_voclosporin_and_oral_tacrolimus_are_for_lupus_nephritis_only() -> None:
+    for slug in NEPHRITIS_ONLY:
+        scope = therapy_map()[slug]["indications"]["sle"]["scope"]
+        assert conditions.evaluate(scope["condition"], {"sle_nephritis": "active"})
+        for other in ("past", "never", "not_known"):
+            assert not conditions.evaluate(scope["condition"], {"sle_nephritis": other}), slug
+        assert "nephritis" in scope["note"]["en"] and "狼疮肾炎" in scope["note"]["zh-hans"]
+    with_scope = {t["slug"] for t in therapies() for i in t["indications"].values() if "scope" in i}
+    assert with_scope >= NEPHRITIS_ONLY
+
+
+def test_every_administration_is_in_the_contract_vocabulary() -> None:
+    # Existing therapies receive theirs on the engine branch; any that is present must be valid.
+    for therapy in therapies():
+        if "administration" in therapy:
+            assert therapy["administration"] in ADMINISTRATION, therapy["slug"]
+
+
+# --- issue 8: breastfeeding and boxed warnings ------------------------------------------------
+
+BREASTFEEDING = {"condition": "sle", "safety_breastfeeding": True}
+LABEL_CONTRAINDICATED_IN_BREASTFEEDING = [
+    "teriflunomide",
+    "mycophenolate",
+    "methotrexate",
+    "acitretin",
+    "cladribine",
+    "cyclophosphamide",
+    "baricitinib",
+]
+
+
+@pytest.mark.parametrize("slug", LABEL_CONTRAINDICATED_IN_BREASTFEEDING)
+def test_label_contraindications_in_breastfeeding_rule_the_option_out(slug: str) -> None:
+    hits = [r for r in rules_hitting(slug, BREASTFEEDING) if r["effect"] == "not_suitable"]
+    assert hits, slug
+    all_ids = {r["id"] for r in rules_hitting(slug, BREASTFEEDING)}
+    assert "breastfeeding_not_confirmed" not in all_ids
+    # The label is named with its section, and the evidence is a label of this therapy.
+    urls = {reference["url"] for reference in therapy_map()[slug]["references"]}
+    for rule in hits:
+        assert re.search(r"label|SmPC", rule["clinician_message"]["en"]), rule["id"]
+        assert set(rule["evidence"]) & urls, rule["id"]
+
+
+@pytest.mark.parametrize("slug", ["teriflunomide", "mycophenolate", "methotrexate"])
+def test_eu_breastfeeding_contraindications_cite_section_4_3(slug: str) -> None:
+    [rule] = [r for r in rules_hitting(slug, BREASTFEEDING) if r["id"] == f"breastfeeding_{slug}"]
+    assert rule["effect"] == "not_suitable"
+    assert "section 4.3" in rule["clinician_message"]["en"]
+    citations = {
+        r["citation"] for r in therapy_map()[slug]["references"] if r["url"] in rule["evidence"]
+    }
+    assert any("section 4.3" in citation for citation in citations), citations
+
+
+def test_hydroxychloroquine_is_continued_while_breastfeeding() -> None:
+    # Compatible with breastfeeding (ACR 2020; very little reaches the baby): no rule, and the
+    # profile says to continue it.
+    assert rules_hitting("hydroxychloroquine", BREASTFEEDING) == []
+    hcq = therapy_map()["hydroxychloroquine"]
+    assert "breastfeeding" in hcq["pregnancy"]["en"] and "continue" in hcq["pregnancy"]["en"]
+
+
+def test_not_confirmed_keeps_its_meaning() -> None:
+    # Stored results name this id: it still means "no sourced statement", only a caution, and
+    # holds none of the therapies whose label or guidance is now cited.
+    rule = next(r for r in rules() if r["id"] == "breastfeeding_not_confirmed")
+    assert rule["effect"] == "caution"
+    assert "not verified" in rule["clinician_message"]["en"]
+    named = set(rule["applies_to"]["therapies"])
+    assert not named & {*LABEL_CONTRAINDICATED_IN_BREASTFEEDING, "hydroxychloroquine"}
+
+
+BOXED = re.compile(r"boxed", re.IGNORECASE)
+HEDGED = re.compile(r"not confirmed|could not confirm|unverified", re.IGNORECASE)
+
+
+def test_boxed_warnings_are_written_as_facts() -> None:
+    for therapy in therapies():
+        items = [*therapy["serious_risks"], therapy["downsides"]]
+        for indication in therapy["indications"].values():
+            items += list((indication.get("text") or {}).values())
+        for item in items:
+            for sentence in re.split(r"(?<=[.;])\s+", item["en"]):
+                if BOXED.search(sentence):
+                    assert not HEDGED.search(sentence), (therapy["slug"], sentence)
+
+
+@pytest.mark.parametrize(
+    ("slug", "words"),
+    [
+        ("ivig", ("thrombosis", "kidney failure")),
+        ("topical_calcineurin_inhibitors", ("lymphoma",)),
+    ],
+)
+def test_the_boxed_warnings_the_review_named_are_stated(slug: str, words: tuple[str, ...]) -> None:
+    therapy = therapy_map()[slug]
+    boxed = " ".join(i["en"] for i in therapy["serious_risks"] if BOXED.search(i["en"]))
+    for word in words:
+        assert word in boxed, (slug, word)
+
+
+def test_ivig_benefit_rests_on_no_blog() -> None:
+    urls = [reference["url"] for reference in therapy_map()["ivig"]["references"]]
+    assert not any("blogspot" in url or "blog" in url.split("/")[2] for url in urls)
+
+
+@pytest.mark.parametrize(
+    ("rule_id", "target_class"),
+    [
+        ("pregnancy_oral_jak_inhibitors", "JAK"),
+        ("breastfeeding_oral_jak_inhibitors", "JAK"),
+        ("pregnancy_s1p_modulators", "S1P"),
+        ("s1p_recent_heart_events", "S1P"),
+        ("pregnancy_tnf_blockers_continue_if_needed", "TNF"),
+    ],
+)
+def test_class_wide_facts_are_written_for_the_class(rule_id: str, target_class: str) -> None:
+    rule = next(r for r in rules() if r["id"] == rule_id)
+    assert rule["applies_to"] == {"therapies": [], "families": [], "target_classes": [target_class]}
+    members = [t["slug"] for t in therapies() if t["target_class"] == target_class]
+    assert len(members) >= 2, members
+
+
+# --- issue 8: text specific to the condition ---------------------------------------------------
+
+PATIENT_TEXT = ("what_it_is", "benefits", "downsides", "living_with", "pregnancy")
+CONDITION_WORDS = {
+    "psoriasis": (r"psoria", "银屑病"),
+    "atopic_dermatitis": (r"eczema|atopic dermatitis", "湿疹|特应性皮炎"),
+    "multiple_sclerosis": (r"multiple sclerosis|\bMS\b", "多发性硬化"),
+    "sle": (r"lupus", "狼疮"),
+    "vitiligo": (r"vitiligo", "白癜风"),
+}
+# Brands sold for one condition only.
+CONDITION_BRANDS = {"multiple_sclerosis": ("Tecfidera",), "psoriasis": ("Skilarence",)}
+
+
+def condition_text(therapy: Mapping[str, Any], disease: str, field: str) -> Mapping[str, str]:
+    override = (therapy["indications"][disease].get("text") or {}).get(field)
+    return override or therapy[field]
+
+
+def test_every_therapy_for_several_conditions_has_text_per_condition() -> None:
+    for therapy in therapies():
+        if therapy["slug"] == STATUS_QUO or len(therapy["indications"]) < 2:
+            continue
+        for disease, indication in therapy["indications"].items():
+            text = indication.get("text") or {}
+            assert {"benefits", "downsides"} <= set(text), (therapy["slug"], disease)
+            assert set(text) <= set(PATIENT_TEXT), (therapy["slug"], disease)
+            ratio = len(text["benefits"]["en"]) / len(text["downsides"]["en"])
+            assert 0.5 <= ratio <= 2, (therapy["slug"], disease)
+
+
+def test_a_card_speaks_only_of_its_own_condition() -> None:
+    for therapy in therapies():
+        if therapy["slug"] == STATUS_QUO:
+            continue
+        names = f"{therapy['name']['en']} {therapy['name']['zh-hans']}"
+        for disease in therapy["indications"]:
+            for other, (english, chinese) in CONDITION_WORDS.items():
+                if other == disease:
+                    continue
+                for brand in CONDITION_BRANDS.get(other, ()):
+                    assert brand not in names, (therapy["slug"], brand)
+                for field in PATIENT_TEXT:
+                    text = condition_text(therapy, disease, field)
+                    # A TNF blocker's card warns about MS: a contraindication, not a claim.
+                    if (
+                        therapy["target_class"] == "TNF"
+                        and other == "multiple_sclerosis"
+                        and field in ("downsides", "living_with", "pregnancy")
+                    ):
+                        continue
+                    where = (therapy["slug"], disease, field, other)
+                    assert not re.search(english, text["en"], re.IGNORECASE), where
+                    assert not re.search(chinese, text["zh-hans"]), where
+
+
+def test_lupus_glucocorticoids_are_a_bridge_and_hydroxychloroquine_background() -> None:
+    steroids = therapy_map()["systemic_glucocorticoids"]
+    for field in ("what_it_is", "benefits"):
+        assert "bridge" in condition_text(steroids, "sle", field)["en"]
+        assert "过渡" in condition_text(steroids, "sle", field)["zh-hans"]
+    assert "5 mg" in condition_text(steroids, "sle", "downsides")["en"]
+    hcq = therapy_map()["hydroxychloroquine"]
+    for field in ("what_it_is", "benefits"):
+        assert "background" in hcq[field]["en"]
+        assert "基础治疗" in hcq[field]["zh-hans"]
 
 
 # --- the engine takes the content as it is ------------------------------------------------
