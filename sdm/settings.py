@@ -177,16 +177,42 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# The cache holds the guess counters (questionnaires/throttle.py), which every gunicorn
+# worker and app server must share and a restart must not reset: Redis where REDIS_URL is
+# set, else a table in the database (`manage.py createcachetable`). Process memory only for
+# DEBUG development (and the test settings).
 if os.environ.get("REDIS_URL"):
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": os.environ["REDIS_URL"],
+            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "sdm"),
         }
     }
-else:
+elif DEBUG:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-RATELIMIT_USE_CACHE = "default"
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "sdm_cache",
+        }
+    }
+
+# Who a client is, for the guess back-off: REMOTE_ADDR, or the header the TLS proxy in
+# front of gunicorn sets (never trust a header no proxy of ours overwrites).
+SDM_CLIENT_ADDRESS_HEADER = os.environ.get("SDM_CLIENT_ADDRESS_HEADER", "")
+SDM_TRUSTED_PROXY_COUNT = int(os.environ.get("SDM_TRUSTED_PROXY_COUNT", "1"))
+# Wrong invitation tokens / type-in codes and wrong staff passwords: this many failures
+# per window are free, then each failure doubles a wait from BASE up to MAX seconds.
+SDM_BACKOFF_BASE_SECONDS = float(os.environ.get("SDM_BACKOFF_BASE_SECONDS", "2"))
+SDM_BACKOFF_MAX_SECONDS = float(os.environ.get("SDM_BACKOFF_MAX_SECONDS", "900"))
+SDM_GUESS_WINDOW_SECONDS = int(os.environ.get("SDM_GUESS_WINDOW_SECONDS", "600"))
+SDM_GUESS_FREE_PER_ADDRESS = int(os.environ.get("SDM_GUESS_FREE_PER_ADDRESS", "20"))
+SDM_GUESS_FREE_GLOBAL = int(os.environ.get("SDM_GUESS_FREE_GLOBAL", "1000"))
+SDM_LOGIN_WINDOW_SECONDS = int(os.environ.get("SDM_LOGIN_WINDOW_SECONDS", "900"))
+SDM_LOGIN_FREE_PER_ACCOUNT = int(os.environ.get("SDM_LOGIN_FREE_PER_ACCOUNT", "5"))
+SDM_LOGIN_FREE_PER_ADDRESS = int(os.environ.get("SDM_LOGIN_FREE_PER_ADDRESS", "30"))
 
 TASKS_IN_WORKERS = os.environ.get("TASKS_BACKEND", "immediate") == "database"
 TASKS = {

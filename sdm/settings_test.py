@@ -16,3 +16,7 @@ SECURE_HSTS_SECONDS = 0
 # Submitting renders the summary PDFs through the immediate task backend; most tests
 # submit without caring about PDFs, so they opt in (tests/summary, the db_worker tests).
 SDM_SUMMARY_RENDER_ON_SUBMIT = False
+
+# One process: the guess counters may live in its memory (tests/security runs real
+# gunicorn workers on Redis instead).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
