@@ -17,3 +17,6 @@ errorlog = os.environ.get("GUNICORN_ERROR_LOG", "-")
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "")
 # A render or a slow client never holds a worker for ever.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
+# Gunicorn 24+ opens a control socket under ~/.gunicorn shared by every instance of the
+# user; nothing here uses it.
+control_socket_disable = True
