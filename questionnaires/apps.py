@@ -14,4 +14,6 @@ class QuestionnairesConfig(AppConfig):
         # Importing these registers, whether or not the admin is ever loaded (commands
         # publish and submit too): the stored-test-case gate with the publish service,
         # and "render the summary PDFs" as a hook on every frozen result.
+        # The staff session clock starts at login (a signal receiver in the middleware).
+        from questionnaires import middleware  # noqa: F401
         from questionnaires.services import simulation_cases, summaries  # noqa: F401

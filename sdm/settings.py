@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "formtools",
     "django_tasks",
     "django_tasks_db",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "questionnaires",
 ]
 
@@ -63,7 +65,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "questionnaires.middleware.StaffSessionLimits",
+    "questionnaires.middleware.RequireSecondFactor",
+    "questionnaires.middleware.NoStore",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -105,7 +111,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -143,7 +152,15 @@ LOGOUT_REDIRECT_URL = "login"
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_AGE = 60 * 60 * 10  # one clinic day
+# Staff sessions end after SDM_STAFF_IDLE_MINUTES without a request and, at the latest,
+# SDM_STAFF_SESSION_HOURS after logging in (questionnaires.middleware.StaffSessionLimits).
+SDM_STAFF_IDLE_MINUTES = int(os.environ.get("SDM_STAFF_IDLE_MINUTES", "15"))
+SDM_STAFF_SESSION_HOURS = int(os.environ.get("SDM_STAFF_SESSION_HOURS", "10"))
+SESSION_COOKIE_AGE = 60 * 60 * SDM_STAFF_SESSION_HOURS
+# A second factor (TOTP, django-otp) for every staff login: on by default in production,
+# off for `make run`'s DEBUG demo.
+SDM_REQUIRE_MFA = env_bool("SDM_REQUIRE_MFA", default=not DEBUG)
+OTP_TOTP_ISSUER = os.environ.get("SDM_OTP_ISSUER", "SDM clinic")
 CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -20,3 +20,6 @@ SDM_SUMMARY_RENDER_ON_SUBMIT = False
 # One process: the guess counters may live in its memory (tests/security runs real
 # gunicorn workers on Redis instead).
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# The second factor is tested where it is tested (tests/security/test_staff_sessions.py).
+SDM_REQUIRE_MFA = False

@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from questionnaires.views import mfa
 from questionnaires.views.auth import login_rate_limited
 
 urlpatterns = [
@@ -13,6 +14,8 @@ urlpatterns = [
         login_rate_limited(auth_views.LoginView.as_view()),
         name="login",
     ),
+    path("accounts/mfa/", mfa.verify, name="mfa_verify"),
+    path("accounts/mfa/enrol/", mfa.enrol, name="mfa_enrol"),
     path("admin/", admin.site.urls),
     path("nested_admin/", include("nested_admin.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
