@@ -177,6 +177,14 @@ def invitation_letter(request: HttpRequest, pk: int, *, teams) -> HttpResponse:
             status=409,
         )
     pdf = invitation_letter_pdf(invitation=invitation, token=token)
+    # Printing a letter hands a working link to someone: who did it, for which invitation.
+    audit_record(
+        action=AuditAction.LETTER_PRINTED,
+        actor=request.user,
+        team=invitation.team,
+        invitation_id=invitation.pk,
+        object_repr=f"invitation {invitation.pk}",
+    )
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = (
         f'attachment; filename="invitation-letter-{invitation.pk}.pdf"'

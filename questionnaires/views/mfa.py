@@ -19,6 +19,9 @@ from django_otp import login as otp_login
 from django_otp import user_has_device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from questionnaires.models import AuditAction
+from questionnaires.services.audit import audit_record
+
 
 class CodeForm(forms.Form):
     code = forms.RegexField(
@@ -79,6 +82,7 @@ def enrol(request: HttpRequest) -> HttpResponse:
             device.confirmed = True
             device.save(update_fields=["confirmed"])
             otp_login(request, device)
+            audit_record(action=AuditAction.MFA_ENROLLED, actor=user, object_repr=f"user {user.pk}")
             return redirect(_next_url(request))
         form.add_error(
             "code", _("That code did not work. Check the clock of your phone and try again.")
