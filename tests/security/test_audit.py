@@ -111,9 +111,12 @@ def test_postgresql_refuses_update_and_delete_of_audit_rows():
         f"UPDATE {table} SET actor_name = 'nobody' WHERE id = %s",  # noqa: S608
         f"DELETE FROM {table} WHERE id = %s",  # noqa: S608
     ):
-        with pytest.raises(DatabaseError, match="append-only"):
-            with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute(statement, [row.pk])
+        with (
+            pytest.raises(DatabaseError, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(statement, [row.pk])
     assert AuditEvent.objects.get(pk=row.pk).actor_name == "someone"
 
 
