@@ -277,4 +277,8 @@ SDM_INVITATION_DAYS = int(os.environ.get("SDM_INVITATION_DAYS", "14"))
 SDM_DRAFT_RETENTION_DAYS = int(os.environ.get("SDM_DRAFT_RETENTION_DAYS", "90"))
 SDM_BASE_URL = os.environ.get("SDM_BASE_URL", "http://127.0.0.1:8000")
 SDM_PDF_TIME_LIMIT_SECONDS = int(os.environ.get("SDM_PDF_TIME_LIMIT_SECONDS", "60"))
+# A render claimed longer ago than this lost its worker: `sdm_worker` gives it back to the
+# queue (default twice the time limit plus a minute; never below the time limit).
+SDM_RENDER_LEASE_SECONDS = int(os.environ.get("SDM_RENDER_LEASE_SECONDS", "0")) or None
+SDM_WORKER_SWEEP_SECONDS = float(os.environ.get("SDM_WORKER_SWEEP_SECONDS", "30"))
 SDM_CLINICIAN_LANGUAGE = os.environ.get("SDM_CLINICIAN_LANGUAGE", "en")

@@ -45,7 +45,7 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def test_database_url() -> str:
+def database_url_for_subprocesses() -> str:
     database = settings.DATABASES["default"]
     user_part = quote(database.get("USER") or "", safe="")
     if database.get("PASSWORD"):
@@ -78,7 +78,7 @@ class LiveServer:
             "DJANGO_SETTINGS_MODULE": "sdm.settings",
             "DEBUG": "0",
             "SECRET_KEY": "live-test-key-" + "x" * 50,
-            "DATABASE_URL": test_database_url(),
+            "DATABASE_URL": database_url_for_subprocesses(),
             "REDIS_URL": REDIS_URL,
             "CACHE_KEY_PREFIX": self.key_prefix,
             "ALLOWED_HOSTS": "127.0.0.1",
