@@ -13,7 +13,6 @@ from dataclasses import replace
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -38,13 +37,15 @@ from questionnaires.selectors.dashboard import (
 )
 from questionnaires.services.audit import audit_record
 from questionnaires.services.errors import ServiceRefused
-from questionnaires.services.invitations import invitation_create, invitation_revoke
+from questionnaires.services.invitations import (
+    InvitationAlreadyCreated,
+    invitation_create,
+    invitation_revoke,
+)
 from questionnaires.services.reviews import response_mark_reviewed
 from questionnaires.views.clinician_forms import DashboardFilterForm, InviteForm
 
 DASHBOARD_PAGE_SIZE = 50
-# How long a used "invite" form id is remembered (a reload after that creates a new invitation).
-SUBMISSION_ID_SECONDS = 6 * 60 * 60
 # An invitation whose link still works: it can be revoked, and its letter printed again.
 REVOCABLE = {InvitationStatus.INVITED, InvitationStatus.IN_PROGRESS}
 STATUS_LABELS = dict(InvitationStatus.choices)
@@ -121,9 +122,6 @@ def invitation_new(request: HttpRequest, *, teams) -> HttpResponse:
     form = InviteForm(request.POST, teams=teams)
     if not form.is_valid():
         return render(request, "clinician/invite.html", {"form": form}, status=400)
-    key = form.submission_key()
-    if not cache.add(key, True, timeout=SUBMISSION_ID_SECONDS):
-        return render(request, "clinician/invitation_already_created.html", status=409)
     data = form.cleaned_data
     try:
         invitation, token = invitation_create(
@@ -134,9 +132,11 @@ def invitation_new(request: HttpRequest, *, teams) -> HttpResponse:
             days=data["days"],
             team=data["team"],
             actor=request.user,
+            idempotency_key=data["submission_id"],
         )
+    except InvitationAlreadyCreated:
+        return render(request, "clinician/invitation_already_created.html", status=409)
     except ServiceRefused as refused:
-        cache.delete(key)
         for message in refused.messages:
             form.add_error(None, message)
         return render(request, "clinician/invite.html", {"form": form}, status=400)
