@@ -231,6 +231,9 @@ SDM_GUESS_FREE_GLOBAL = int(os.environ.get("SDM_GUESS_FREE_GLOBAL", "1000"))
 SDM_LOGIN_WINDOW_SECONDS = int(os.environ.get("SDM_LOGIN_WINDOW_SECONDS", "900"))
 SDM_LOGIN_FREE_PER_ACCOUNT = int(os.environ.get("SDM_LOGIN_FREE_PER_ACCOUNT", "5"))
 SDM_LOGIN_FREE_PER_ADDRESS = int(os.environ.get("SDM_LOGIN_FREE_PER_ADDRESS", "30"))
+SDM_PASSWORD_RESET_FREE_PER_ADDRESS = int(
+    os.environ.get("SDM_PASSWORD_RESET_FREE_PER_ADDRESS", "5")
+)
 
 TASKS_IN_WORKERS = os.environ.get("TASKS_BACKEND", "immediate") == "database"
 TASKS = {
@@ -271,6 +274,36 @@ LOGGING = {
         "fontTools": {"level": "WARNING"},
     },
 }
+
+
+# E-mail, for staff password resets: EMAIL_URL=smtp://user:password@host:587 (STARTTLS),
+# smtps://…:465 (TLS), or console: for development. Without it, password reset by e-mail is
+# switched off and the page says to ask an administrator.
+def _email_settings(url: str) -> dict:
+    from urllib.parse import unquote, urlsplit
+
+    parts = urlsplit(url)
+    if parts.scheme == "console":
+        return {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
+    if parts.scheme not in {"smtp", "smtps"}:
+        raise ImproperlyConfigured("EMAIL_URL must start with smtp://, smtps:// or console:")
+    return {
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": parts.hostname or "localhost",
+        "EMAIL_PORT": parts.port or (465 if parts.scheme == "smtps" else 587),
+        "EMAIL_HOST_USER": unquote(parts.username or ""),
+        "EMAIL_HOST_PASSWORD": unquote(parts.password or ""),
+        "EMAIL_USE_SSL": parts.scheme == "smtps",
+        "EMAIL_USE_TLS": parts.scheme == "smtp" and parts.port != 25,
+        "EMAIL_TIMEOUT": 10,
+    }
+
+
+EMAIL_URL = os.environ.get("EMAIL_URL", "")
+SDM_PASSWORD_RESET_BY_EMAIL = bool(EMAIL_URL)
+if EMAIL_URL:
+    globals().update(_email_settings(EMAIL_URL))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "sdm@localhost")
 
 # Project settings
 SDM_INVITATION_DAYS = int(os.environ.get("SDM_INVITATION_DAYS", "14"))

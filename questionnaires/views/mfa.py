@@ -12,7 +12,7 @@ from django import forms
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
@@ -20,6 +20,7 @@ from django_otp import user_has_device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from questionnaires.models import AuditAction
+from questionnaires.redirects import safe_next
 from questionnaires.services.audit import audit_record
 
 
@@ -35,12 +36,8 @@ class CodeForm(forms.Form):
 
 
 def _next_url(request: HttpRequest) -> str:
-    candidate = request.POST.get("next") or request.GET.get("next") or ""
-    if candidate and url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return candidate
-    return "clinician:dashboard"
+    candidate = request.POST.get("next") or request.GET.get("next")
+    return safe_next(request, candidate, default=reverse("clinician:dashboard"))
 
 
 @login_required

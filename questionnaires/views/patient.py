@@ -24,7 +24,6 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.cache import add_never_cache_headers
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -32,6 +31,7 @@ from questionnaires.engine.conditions import is_answered
 from questionnaires.engine.definition import Kind
 from questionnaires.forms import answer_text, translate
 from questionnaires.models import Invitation, Response
+from questionnaires.redirects import safe_next
 from questionnaires.services.errors import ServiceRefused
 from questionnaires.services.invitations import (
     InvitationExpired,
@@ -262,14 +262,8 @@ def language(request: HttpRequest, journey: Journey) -> HttpResponse:
             invitation_set_language(invitation=journey.invitation, language=chosen)
     except ServiceRefused:
         pass  # an unknown language code changes nothing; the page is shown again
-    target = request.POST.get("next", "")
     base = journey.url("landing")
-    safe = url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    )
-    if not (safe and target.startswith(base)):
-        target = base
-    return redirect(target)
+    return redirect(safe_next(request, request.POST.get("next"), default=base, within=base))
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
