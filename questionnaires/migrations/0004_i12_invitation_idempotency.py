@@ -3,6 +3,16 @@
 from django.db import migrations, models
 
 
+
+# Without REDIS_URL the guess back-off counters live in a database cache table; a missing
+# table would turn every patient link into an error, so migrate creates it (idempotent;
+# nothing to do for Redis or process-memory caches).
+def create_cache_table(apps, schema_editor):
+    from django.core.management import call_command
+
+    call_command("createcachetable", database=schema_editor.connection.alias, verbosity=0)
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -15,4 +25,5 @@ class Migration(migrations.Migration):
             name='idempotency_key',
             field=models.CharField(blank=True, editable=False, max_length=64, null=True, unique=True),
         ),
+        migrations.RunPython(create_cache_table, migrations.RunPython.noop),
     ]
