@@ -237,3 +237,40 @@ def test_each_role_gets_what_the_matrix_says(world, settings):
                     f"{answer.get('Location', '')} (expected {expected[role]})"
                 )
     assert not wrong, "\n".join(wrong)
+
+
+# POST, for every route that changes something (each POST-only route above must be here).
+# Posts carry no form data: what is checked is who gets past the door, not the form.
+POST_MATRIX: dict[str, dict[str, object]] = {
+    "logout": row(302, 302, 302, 302, 302, 302),
+    "clinician:invitation_letter": row(LOGIN, LOGIN, LOGIN, 404, 404, 403),  # no token: 404
+    # Team A's invitation is submitted, so past the door it is "no longer revocable" (409).
+    "clinician:invitation_revoke": row(LOGIN, LOGIN, LOGIN, 409, 404, 403),
+    "clinician:response_review": row(LOGIN, LOGIN, LOGIN, 302, 404, 403),
+    "patient:start": row(404, 302, 302, 404, 404, 404),
+    "patient:language": row(404, 302, 302, 404, 404, 404),
+    "patient:preview_start": PREVIEW,
+    "patient:preview_language": PREVIEW,
+}
+
+
+def test_every_post_only_route_has_a_post_row():
+    post_only = {name for name, expected in MATRIX.items() if 405 in expected.values()}
+    assert post_only <= set(POST_MATRIX), sorted(post_only - set(POST_MATRIX))
+
+
+def test_each_role_gets_what_the_post_matrix_says(world, settings):
+    settings.SDM_GUESS_FREE_PER_ADDRESS = 10_000
+    routes = {_key(route): route for route in all_routes()}
+    wrong = []
+    for name, expected in POST_MATRIX.items():
+        for role in ROLES:
+            client = _client(role, world)  # fresh: a logout must not leak into the next
+            url = _url(routes[name], role, world)
+            answer = client.post(url, {})
+            if not _meets(answer, expected[role]):
+                wrong.append(
+                    f"POST {name} {url} as {role}: {answer.status_code} "
+                    f"{answer.get('Location', '')} (expected {expected[role]})"
+                )
+    assert not wrong, "\n".join(wrong)
