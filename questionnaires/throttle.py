@@ -11,7 +11,8 @@ guesses are ever refused — a right token is looked up and served whatever othe
 The counters live in Django's cache: Redis where ``REDIS_URL`` is set, the database cache
 otherwise (see ``sdm/settings.py``), so every gunicorn worker and app server shares them and
 a restart does not reset them. Keys carry the window number, so no counter depends on a
-cache's expiry semantics.
+cache's expiry semantics. Redis increments atomically; the database cache reads and writes,
+so under simultaneous guesses it may count a few less — the waits still start.
 
 The client address comes from ``client_address``: ``REMOTE_ADDR``, or the header a trusted
 proxy sets when ``SDM_CLIENT_ADDRESS_HEADER`` is configured (never a header the client

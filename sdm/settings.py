@@ -214,6 +214,9 @@ else:
         "default": {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": "sdm_cache",
+            # incr() here rewrites the entry with the default timeout: keep it longer than
+            # any counting window so a counter never expires early.
+            "TIMEOUT": 3600,
         }
     }
 
