@@ -98,3 +98,22 @@ def test_the_site_wide_wait_covers_guesses_spread_over_addresses(settings):
     with pytest.raises(GuessRefused):
         limit_guess(request_from("10.0.1.99"), _wrong, wrong=(Wrong,))
     assert limit_guess(request_from("10.0.1.99"), lambda: 1, wrong=(Wrong,)) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_database_cache_production_uses_without_redis_counts_and_waits(settings):
+    from django.core.management import call_command
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "sdm_cache_test",
+            "TIMEOUT": 3600,
+        }
+    }
+    call_command("createcachetable", verbosity=0)
+    policy = BackoffPolicy("db", free_failures=1, window_seconds=600, base_seconds=5, max_seconds=9)
+    assert throttle.record_failure(policy, "10.1.1.1") == 0
+    assert throttle.record_failure(policy, "10.1.1.1") == 5
+    assert throttle.wait_remaining(policy, "10.1.1.1") >= 4
+    assert throttle.wait_remaining(policy, "10.1.1.2") == 0
