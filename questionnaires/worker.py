@@ -64,6 +64,7 @@ class RecoveringWorker(Worker):
         while self.running:
             try:
                 summary_reclaim_abandoned()
+                close_lost_render_tasks()
             except DATABASE_ERRORS:
                 _close_connections()  # the main loop reports the outage
             except Exception:  # a sweep must never stop the worker
@@ -71,3 +72,33 @@ class RecoveringWorker(Worker):
             finally:
                 connections.close_all()
             time.sleep(interval)
+
+
+LOST_TASK_CLASS_PATH = "questionnaires.worker.WorkerLost"
+
+
+def close_lost_render_tasks() -> int:
+    """Mark render tasks still "running" after the lease as failed: their worker is gone.
+
+    django-tasks-db never revisits a running row, so a killed worker's task would count as
+    running for ever (and inflate ``worker_health``). Its document has been re-queued by
+    ``summary_reclaim_abandoned``; only the queue's bookkeeping is closed here.
+    """
+    from django.utils import timezone
+    from django_tasks import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    from questionnaires.services.summaries import render_lease
+    from questionnaires.tasks import summary_render_task
+
+    now = timezone.now()
+    return DBTaskResult.objects.filter(
+        status=TaskResultStatus.RUNNING,
+        task_path=summary_render_task.module_path,
+        started_at__lt=now - render_lease(),
+    ).update(
+        status=TaskResultStatus.FAILED,
+        finished_at=now,
+        exception_class_path=LOST_TASK_CLASS_PATH,
+        traceback="The worker running this task stopped before it finished (lease expired).",
+    )

@@ -17,10 +17,13 @@ import time
 import pytest
 from django.conf import settings
 from django.db import connection
+from django_tasks import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
 
 from questionnaires.models import SummaryDocument
 from questionnaires.models.response import SummaryStatus
 from questionnaires.services.summaries import summary_request
+from questionnaires.worker import LOST_TASK_CLASS_PATH
 from tests.security.live import database_url_for_subprocesses
 from tests.summary.builders import demo_answers, demo_content_ensure, submitted_response_for
 
@@ -144,6 +147,17 @@ def test_a_render_whose_worker_was_killed_is_finished_by_another_within_the_leas
     assert bytes(rendered.pdf).startswith(b"%PDF-")
     assert rendered.attempts == 2  # the killed claim and the rescue
     assert "reclaimed 1 abandoned summary render" in second_log.read_text(errors="replace")
+    # The killed worker's task row is closed too, so the queue shows nothing running.
+    _wait_for(
+        lambda: not DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING).exists(),
+        seconds=30,
+        what="the lost task to be closed",
+    )
+    lost = DBTaskResult.objects.get(worker_ids=["doomed"])
+    assert (lost.status, lost.exception_class_path) == (
+        TaskResultStatus.FAILED,
+        LOST_TASK_CLASS_PATH,
+    )
 
 
 def _refuse_connections(database: str, refused: bool) -> None:
