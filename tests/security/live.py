@@ -73,8 +73,15 @@ class LiveServer:
 
     def environment(self) -> dict[str, str]:
         static_root = self.log_dir / "static"
+        # sdm.settings_test relaxes these in this process's environment; production has none.
+        relaxed = {"SECURE_SSL_REDIRECT", "SECURE_COOKIES", "SDM_PLAIN_STATIC", "DEBUG"}
+        inherited = {
+            key: value
+            for key, value in os.environ.items()
+            if not key.startswith("DJANGO_") and key not in relaxed
+        }
         return {
-            **{k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")},
+            **inherited,
             "DJANGO_SETTINGS_MODULE": "sdm.settings",
             "DEBUG": "0",
             "SECRET_KEY": "live-test-key-" + "x" * 50,

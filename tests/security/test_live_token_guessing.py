@@ -29,6 +29,10 @@ def test_after_200_wrong_tokens_a_valid_token_still_opens_from_any_address(
     server = live_server_gunicorn
     _invitation, token = invite(publish(clinic_definition()))
     attacker = Browser(server, "198.51.100.10")
+    # Production settings indeed: plain HTTP is sent to HTTPS, HSTS is on.
+    status, headers, _body = attacker.get("/", headers={"X-Forwarded-Proto": "http"})
+    assert status == 301 and headers["location"].startswith("https://")
+    assert "max-age=31536000" in attacker.get("/")[1]["strict-transport-security"]
     statuses, retry_afters = [], []
     for _ in range(200):
         status, headers, _body = attacker.get(f"/p/{secrets.token_urlsafe(32)}/")
