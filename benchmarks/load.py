@@ -693,23 +693,22 @@ def verify_renders(*, timeout: float) -> dict:
     }
 
 
-def shared_rate_limit_count(address: str) -> int | None:
-    """The token-lookup count of ``address`` as the shared cache holds it (None: no entry).
+def shared_address_backoff(address: str) -> dict:
+    """The guess back-off state of ``address`` in the shared cache this process reads.
 
-    Every patient page counts one lookup. With Redis every worker of every server counts
-    into the same entry, so this process sees the walk's requests (up to a window boundary,
-    where the count starts again); with a local-memory cache it sees nothing.
+    Right links are never counted (``questionnaires.throttle``): a clinic's Wi-Fi full of
+    patients must show no failures and no wait, whatever the number of requests.
     """
-    from django.test import RequestFactory
-    from django_ratelimit.core import get_usage
+    import time as _time
 
-    try:
-        from questionnaires.views.patient import LOOKUP_RATE, RATE_GROUP
-    except ImportError:  # the rate limits moved: say nothing rather than something wrong
-        return None
-    request = RequestFactory().get("/", REMOTE_ADDR=address)
-    usage = get_usage(request, group=RATE_GROUP, key="ip", rate=LOOKUP_RATE, increment=False)
-    return None if usage is None else usage["count"]
+    from django.core.cache import cache
+
+    from questionnaires import throttle
+
+    address_policy, _global_policy = throttle.token_policies()
+    window = int(_time.time() // address_policy.window_seconds)
+    failures = cache.get(throttle._key(address_policy, address, "failures", window)) or 0
+    return {"failures": failures, "wait_seconds": throttle.wait_remaining(address_policy, address)}
 
 
 # --- report ------------------------------------------------------------------------------------
@@ -893,12 +892,11 @@ def main() -> None:
             report["scenarios"][scenario] = result
             print_scenario(name, result)
             if scenario == "shared":
-                seen = shared_rate_limit_count(source_address(0, shared=True))
-                result["rate_limit_count_in_shared_cache"] = seen
-                verdict = "shared" if seen else "not shared: each worker counts alone"
+                backoff = shared_address_backoff(source_address(0, shared=True))
+                result["shared_address_backoff"] = backoff
                 print(
-                    f"rate-limit count of the shared address in the cache this process reads: "
-                    f"{seen} of {result['requests']} requests ({verdict})"
+                    f"guess back-off of the shared address: {backoff['failures']} failures, "
+                    f"wait {backoff['wait_seconds']} s (a right link is never counted)"
                 )
         if render_workers:
             renders = verify_renders(timeout=args.time_limit)

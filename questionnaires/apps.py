@@ -11,3 +11,9 @@ class QuestionnairesConfig(AppConfig):
         from questionnaires.history import register_history
 
         register_history()
+        # The staff session clock starts with the login itself (see middleware.py).
+        from django.contrib.auth.signals import user_logged_in
+
+        from questionnaires.middleware import session_clock_starts_at_login
+
+        user_logged_in.connect(session_clock_starts_at_login, dispatch_uid="sdm-session-clock")

@@ -10,7 +10,8 @@ older release stores the path ``questionnaires.tasks.<name>``, which still resol
 
 Backends (``settings.TASKS``): ``ImmediateBackend`` by default (the task runs inside
 ``enqueue``); with ``TASKS_BACKEND=database``, ``django_tasks_db.DatabaseBackend`` and any
-number of ``manage.py db_worker`` processes sharing the database.
+number of ``manage.py sdm_worker`` processes sharing the database (``db_worker`` that
+recovers by itself: questionnaires/worker.py).
 """
 
 from __future__ import annotations

@@ -51,18 +51,25 @@ INSTALLED_APPS = [
     "formtools",
     "django_tasks",
     "django_tasks_db",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "questionnaires",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "questionnaires.middleware.RejectUndecodableForms",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "questionnaires.middleware.StaffSessionLimits",
+    "questionnaires.middleware.RequireSecondFactor",
+    "questionnaires.middleware.NoStore",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -104,7 +111,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -119,7 +129,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "var" / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "var" / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -142,7 +152,15 @@ LOGOUT_REDIRECT_URL = "login"
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_AGE = 60 * 60 * 10  # one clinic day
+# Staff sessions end after SDM_STAFF_IDLE_MINUTES without a request and, at the latest,
+# SDM_STAFF_SESSION_HOURS after logging in (questionnaires.middleware.StaffSessionLimits).
+SDM_STAFF_IDLE_MINUTES = int(os.environ.get("SDM_STAFF_IDLE_MINUTES", "15"))
+SDM_STAFF_SESSION_HOURS = int(os.environ.get("SDM_STAFF_SESSION_HOURS", "10"))
+SESSION_COOKIE_AGE = 60 * 60 * SDM_STAFF_SESSION_HOURS
+# A second factor (TOTP, django-otp) for every staff login: on by default in production,
+# off for `make run`'s DEBUG demo.
+SDM_REQUIRE_MFA = env_bool("SDM_REQUIRE_MFA", default=not DEBUG)
+OTP_TOTP_ISSUER = os.environ.get("SDM_OTP_ISSUER", "SDM clinic")
 CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -177,16 +195,48 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# The cache holds the guess counters (questionnaires/throttle.py), which every gunicorn
+# worker and app server must share and a restart must not reset: Redis where REDIS_URL is
+# set, else a table in the database (`manage.py createcachetable`). Process memory only for
+# DEBUG development (and the test settings).
 if os.environ.get("REDIS_URL"):
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": os.environ["REDIS_URL"],
+            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "sdm"),
         }
     }
-else:
+elif DEBUG:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-RATELIMIT_USE_CACHE = "default"
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "sdm_cache",
+            # incr() here rewrites the entry with the default timeout: keep it longer than
+            # any counting window so a counter never expires early.
+            "TIMEOUT": 3600,
+        }
+    }
+
+# Who a client is, for the guess back-off: REMOTE_ADDR, or the header the TLS proxy in
+# front of gunicorn sets (never trust a header no proxy of ours overwrites).
+SDM_CLIENT_ADDRESS_HEADER = os.environ.get("SDM_CLIENT_ADDRESS_HEADER", "")
+SDM_TRUSTED_PROXY_COUNT = int(os.environ.get("SDM_TRUSTED_PROXY_COUNT", "1"))
+# Wrong invitation tokens / type-in codes and wrong staff passwords: this many failures
+# per window are free, then each failure doubles a wait from BASE up to MAX seconds.
+SDM_BACKOFF_BASE_SECONDS = float(os.environ.get("SDM_BACKOFF_BASE_SECONDS", "2"))
+SDM_BACKOFF_MAX_SECONDS = float(os.environ.get("SDM_BACKOFF_MAX_SECONDS", "900"))
+SDM_GUESS_WINDOW_SECONDS = int(os.environ.get("SDM_GUESS_WINDOW_SECONDS", "600"))
+SDM_GUESS_FREE_PER_ADDRESS = int(os.environ.get("SDM_GUESS_FREE_PER_ADDRESS", "20"))
+SDM_GUESS_FREE_GLOBAL = int(os.environ.get("SDM_GUESS_FREE_GLOBAL", "1000"))
+SDM_LOGIN_WINDOW_SECONDS = int(os.environ.get("SDM_LOGIN_WINDOW_SECONDS", "900"))
+SDM_LOGIN_FREE_PER_ACCOUNT = int(os.environ.get("SDM_LOGIN_FREE_PER_ACCOUNT", "5"))
+SDM_LOGIN_FREE_PER_ADDRESS = int(os.environ.get("SDM_LOGIN_FREE_PER_ADDRESS", "30"))
+SDM_PASSWORD_RESET_FREE_PER_ADDRESS = int(
+    os.environ.get("SDM_PASSWORD_RESET_FREE_PER_ADDRESS", "5")
+)
 
 TASKS_IN_WORKERS = os.environ.get("TASKS_BACKEND", "immediate") == "database"
 TASKS = {
@@ -228,9 +278,43 @@ LOGGING = {
     },
 }
 
+
+# E-mail, for staff password resets: EMAIL_URL=smtp://user:password@host:587 (STARTTLS),
+# smtps://…:465 (TLS), or console: for development. Without it, password reset by e-mail is
+# switched off and the page says to ask an administrator.
+def _email_settings(url: str) -> dict:
+    from urllib.parse import unquote, urlsplit
+
+    parts = urlsplit(url)
+    if parts.scheme == "console":
+        return {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
+    if parts.scheme not in {"smtp", "smtps"}:
+        raise ImproperlyConfigured("EMAIL_URL must start with smtp://, smtps:// or console:")
+    return {
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": parts.hostname or "localhost",
+        "EMAIL_PORT": parts.port or (465 if parts.scheme == "smtps" else 587),
+        "EMAIL_HOST_USER": unquote(parts.username or ""),
+        "EMAIL_HOST_PASSWORD": unquote(parts.password or ""),
+        "EMAIL_USE_SSL": parts.scheme == "smtps",
+        "EMAIL_USE_TLS": parts.scheme == "smtp" and parts.port != 25,
+        "EMAIL_TIMEOUT": 10,
+    }
+
+
+EMAIL_URL = os.environ.get("EMAIL_URL", "")
+SDM_PASSWORD_RESET_BY_EMAIL = bool(EMAIL_URL)
+if EMAIL_URL:
+    globals().update(_email_settings(EMAIL_URL))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "sdm@localhost")
+
 # Project settings
 SDM_INVITATION_DAYS = int(os.environ.get("SDM_INVITATION_DAYS", "14"))
 SDM_DRAFT_RETENTION_DAYS = int(os.environ.get("SDM_DRAFT_RETENTION_DAYS", "90"))
 SDM_BASE_URL = os.environ.get("SDM_BASE_URL", "http://127.0.0.1:8000")
 SDM_PDF_TIME_LIMIT_SECONDS = int(os.environ.get("SDM_PDF_TIME_LIMIT_SECONDS", "60"))
+# A render claimed longer ago than this lost its worker: `sdm_worker` gives it back to the
+# queue (default twice the time limit plus a minute; never below the time limit).
+SDM_RENDER_LEASE_SECONDS = int(os.environ.get("SDM_RENDER_LEASE_SECONDS", "0")) or None
+SDM_WORKER_SWEEP_SECONDS = float(os.environ.get("SDM_WORKER_SWEEP_SECONDS", "30"))
 SDM_CLINICIAN_LANGUAGE = os.environ.get("SDM_CLINICIAN_LANGUAGE", "en")

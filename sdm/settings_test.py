@@ -16,3 +16,10 @@ SECURE_HSTS_SECONDS = 0
 # Submitting renders the summary PDFs through the immediate task backend; most tests
 # submit without caring about PDFs, so they opt in (tests/summary, the db_worker tests).
 SDM_SUMMARY_RENDER_ON_SUBMIT = False
+
+# One process: the guess counters may live in its memory (tests/security runs real
+# gunicorn workers on Redis instead).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# The second factor is tested where it is tested (tests/security/test_staff_sessions.py).
+SDM_REQUIRE_MFA = False

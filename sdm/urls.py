@@ -3,7 +3,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from questionnaires.views.auth import login_rate_limited
+from questionnaires.views import mfa
+from questionnaires.views.auth import login_rate_limited, password_reset
 
 urlpatterns = [
     # Both staff logins are rate-limited; these routes come before the ones they shadow.
@@ -13,6 +14,10 @@ urlpatterns = [
         login_rate_limited(auth_views.LoginView.as_view()),
         name="login",
     ),
+    # Shadows django.contrib.auth's: switched off without EMAIL_URL, rate-limited with it.
+    path("accounts/password_reset/", password_reset, name="password_reset"),
+    path("accounts/mfa/", mfa.verify, name="mfa_verify"),
+    path("accounts/mfa/enrol/", mfa.enrol, name="mfa_enrol"),
     path("admin/", admin.site.urls),
     path("nested_admin/", include("nested_admin.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

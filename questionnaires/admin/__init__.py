@@ -42,6 +42,7 @@ from questionnaires.models import (
 from questionnaires.services import definitions as definition_services
 from questionnaires.services.errors import ServiceRefused
 from questionnaires.services.interop import version_export, version_export_notes
+from questionnaires.services.retention import response_erase
 
 PREVIEW_WALKS_SHOWN = 5
 
@@ -290,13 +291,22 @@ class ResponseAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
+    # Deleting a response is an erasure: audited, its invitation revoked (so the link no
+    # longer offers "Start"), through the one service every erasure goes through.
+    def delete_model(self, request, obj):
+        response_erase(response=obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for response in queryset:
+            response_erase(response=response, actor=request.user)
+
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin):
     list_display = (
         "at",
         "action",
-        "actor",
+        "actor_name",
         "team",
         "invitation_id_ref",
         "response_id_ref",

@@ -1,4 +1,10 @@
-"""An append-only audit log: who saw or changed what about a patient, and when."""
+"""An append-only audit log: who saw or changed what about a patient, and when.
+
+Append-only three times over: the model and its queryset refuse updates and deletes, the
+admin offers neither, and on PostgreSQL a trigger (migration 0003_i12_audit_actor)
+refuses UPDATE and DELETE from anyone but the retention job
+(``questionnaires.services.audit.audit_purge``).
+"""
 
 from __future__ import annotations
 
@@ -22,6 +28,9 @@ class AuditAction(models.TextChoices):
     VERSION_CLONED = "version_cloned", _("Version cloned")
     VERSION_IMPORTED = "version_imported", _("Version imported")
     THERAPY_REVIEWED = "therapy_reviewed", _("Therapy profile marked reviewed")
+    LETTER_PRINTED = "letter_printed", _("Invitation letter printed")
+    MFA_ENROLLED = "mfa_enrolled", _("Second factor set up")
+    AUDIT_PURGED = "audit_purged", _("Old audit rows deleted by the retention job")
 
 
 class AuditEventQuerySet(models.QuerySet):
@@ -34,17 +43,25 @@ class AuditEventQuerySet(models.QuerySet):
 
 class AuditEvent(models.Model):
     at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+    # PROTECT: an account that did something stays (deactivate it instead of deleting),
+    # and its name is copied so the row says who even without the account.
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
         verbose_name=_("who"),
     )
+    actor_name = models.CharField(
+        _("who (name at the time)"),
+        max_length=200,
+        blank=True,
+        help_text=_("The account's user name, or the operating-system user of a command."),
+    )
     action = models.CharField(_("action"), max_length=40, choices=AuditAction.choices)
     team = models.ForeignKey(
-        "questionnaires.Team", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "questionnaires.Team", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     # Ids, not foreign keys: the log must outlive erasure of the rows it talks about.
     invitation_id_ref = models.BigIntegerField(_("invitation"), null=True, blank=True)

@@ -15,7 +15,7 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -49,6 +49,14 @@ def new_token() -> str:
             return token
 
 
+class InvitationAlreadyCreated(ServiceRefused):
+    """This idempotency key already made an invitation (its token cannot be shown again)."""
+
+    def __init__(self, invitation: Invitation):
+        super().__init__(["This form was already sent: the invitation exists."])
+        self.invitation = invitation
+
+
 @transaction.atomic
 def invitation_create(
     *,
@@ -59,8 +67,18 @@ def invitation_create(
     days: int | None = None,
     team=None,
     actor=None,
+    idempotency_key: str | None = None,
 ) -> tuple[Invitation, str]:
-    """A new invitation and its token; the token is returned once and never stored."""
+    """A new invitation and its token; the token is returned once and never stored.
+
+    With ``idempotency_key`` (the invite form's one-time id), a second call with the same
+    key creates nothing and raises ``InvitationAlreadyCreated``; the database's unique
+    constraint decides between simultaneous posts, on any number of app servers.
+    """
+    if idempotency_key:
+        existing = Invitation.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is not None:
+            raise InvitationAlreadyCreated(existing)
     patient_ref = (patient_ref or "").strip()
     days = settings.SDM_INVITATION_DAYS if days is None else days
     problems = []
@@ -96,9 +114,17 @@ def invitation_create(
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
         created_at=now,
         expires_at=now + timedelta(days=days),
+        idempotency_key=idempotency_key or None,
     )
-    invitation.full_clean()
-    invitation.save()
+    invitation.full_clean(validate_unique=False)
+    try:
+        with transaction.atomic():
+            invitation.save()
+    except IntegrityError:
+        existing = Invitation.objects.filter(idempotency_key=idempotency_key).first()
+        if idempotency_key and existing is not None:
+            raise InvitationAlreadyCreated(existing) from None
+        raise
     audit_record(
         action=AuditAction.INVITATION_CREATED,
         actor=actor,

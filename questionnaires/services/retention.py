@@ -46,8 +46,11 @@ def drafts_purge(*, days: int | None = None, now=None, actor=None) -> int:
 
 
 @transaction.atomic
-def response_erase(*, response: Response, actor=None) -> None:
+def response_erase(*, response: Response, actor=None, actor_name: str = "") -> None:
     """Erase one patient's response: answers, result and stored PDFs.
+
+    Every erasure path ends here (the clinic, the admin's delete, ``erase_response``), so
+    each one is audited with who asked: the account, or for a command the name it gives.
 
     The invitation row stays, revoked, with its pseudonymous reference, so the clinic's
     dashboard and the audit log still say that something existed and was erased.
@@ -62,6 +65,7 @@ def response_erase(*, response: Response, actor=None) -> None:
     audit_record(
         action=AuditAction.RESPONSE_ERASED,
         actor=actor,
+        actor_name=actor_name,
         invitation_id=invitation_id,
         response_id=response.pk,
         object_repr=f"response {response.pk}",

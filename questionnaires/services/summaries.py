@@ -59,8 +59,18 @@ def summary_languages() -> list[str]:
     return language_codes()
 
 
+def render_lease() -> datetime.timedelta:
+    """How long a claim holds: ``SDM_RENDER_LEASE_SECONDS``, never less than the time limit
+    (plus a margin), so a render still within its limit is never taken from its worker."""
+    limit = datetime.timedelta(seconds=settings.SDM_PDF_TIME_LIMIT_SECONDS)
+    configured = getattr(settings, "SDM_RENDER_LEASE_SECONDS", None)
+    default = 2 * limit + STALE_MARGIN
+    lease = datetime.timedelta(seconds=configured) if configured else default
+    return max(lease, limit + datetime.timedelta(seconds=5))
+
+
 def _stale_before(now: datetime.datetime) -> datetime.datetime:
-    return now - 2 * datetime.timedelta(seconds=settings.SDM_PDF_TIME_LIMIT_SECONDS) - STALE_MARGIN
+    return now - render_lease()
 
 
 def _claimable(now: datetime.datetime) -> Q:
@@ -117,6 +127,30 @@ def summary_request(
         _enqueue(document.pk)
     # Fresh from the database: with an immediate backend the render has happened by now.
     return SummaryDocument.objects.defer("pdf").get(pk=document.pk)
+
+
+def summary_reclaim_abandoned(*, now: datetime.datetime | None = None) -> list[int]:
+    """Give renders whose worker died back to the queue, without anyone asking.
+
+    A claim older than the lease (its worker was killed, or lost the database mid-render)
+    goes back to pending and is enqueued again. The conditional update decides, so when
+    several workers sweep at once exactly one of them re-enqueues each document.
+    """
+    now = now or timezone.now()
+    abandoned = SummaryDocument.objects.filter(
+        status=SummaryStatus.RENDERING, rendered_at__lt=_stale_before(now)
+    ).values_list("pk", flat=True)
+    reclaimed = []
+    for document_id in list(abandoned):
+        taken = SummaryDocument.objects.filter(
+            pk=document_id, status=SummaryStatus.RENDERING, rendered_at__lt=_stale_before(now)
+        ).update(status=SummaryStatus.PENDING)
+        if taken:
+            reclaimed.append(document_id)
+            _enqueue(document_id)
+    if reclaimed:
+        logger.warning("reclaimed %d abandoned summary render(s): %s", len(reclaimed), reclaimed)
+    return reclaimed
 
 
 def summary_claim(*, document_id: int) -> bool:

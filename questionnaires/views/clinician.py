@@ -11,7 +11,6 @@ import secrets
 from dataclasses import replace
 
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -36,15 +35,17 @@ from questionnaires.selectors.dashboard import (
 from questionnaires.selectors.visits import earlier_visits
 from questionnaires.services.audit import audit_record
 from questionnaires.services.errors import ServiceRefused
-from questionnaires.services.invitations import invitation_create, invitation_revoke
+from questionnaires.services.invitations import (
+    InvitationAlreadyCreated,
+    invitation_create,
+    invitation_revoke,
+)
 from questionnaires.services.reviews import response_mark_reviewed
 from questionnaires.views.access import clinician_required
 from questionnaires.views.clinician_forms import DashboardFilterForm, InviteForm
 from questionnaires.views.summary import summary_page_context
 
 DASHBOARD_PAGE_SIZE = 50
-# How long a used "invite" form id is remembered (a reload after that creates a new invitation).
-SUBMISSION_ID_SECONDS = 6 * 60 * 60
 # An invitation whose link still works: it can be revoked, and its letter printed again.
 REVOCABLE = {InvitationStatus.INVITED, InvitationStatus.IN_PROGRESS}
 STATUS_LABELS = dict(InvitationStatus.choices)
@@ -107,9 +108,6 @@ def invitation_new(request: HttpRequest, *, teams) -> HttpResponse:
     form = InviteForm(request.POST, teams=teams)
     if not form.is_valid():
         return render(request, "clinician/invite.html", {"form": form}, status=400)
-    key = form.submission_key()
-    if not cache.add(key, True, timeout=SUBMISSION_ID_SECONDS):
-        return render(request, "clinician/invitation_already_created.html", status=409)
     data = form.cleaned_data
     try:
         invitation, token = invitation_create(
@@ -120,9 +118,11 @@ def invitation_new(request: HttpRequest, *, teams) -> HttpResponse:
             days=data["days"],
             team=data["team"],
             actor=request.user,
+            idempotency_key=data["submission_id"],
         )
+    except InvitationAlreadyCreated:
+        return render(request, "clinician/invitation_already_created.html", status=409)
     except ServiceRefused as refused:
-        cache.delete(key)
         for message in refused.messages:
             form.add_error(None, message)
         return render(request, "clinician/invite.html", {"form": form}, status=400)
@@ -163,6 +163,14 @@ def invitation_letter(request: HttpRequest, pk: int, *, teams) -> HttpResponse:
             status=409,
         )
     pdf = invitation_letter_pdf(invitation=invitation, token=token)
+    # Printing a letter hands a working link to someone: who did it, for which invitation.
+    audit_record(
+        action=AuditAction.LETTER_PRINTED,
+        actor=request.user,
+        team=invitation.team,
+        invitation_id=invitation.pk,
+        object_repr=f"invitation {invitation.pk}",
+    )
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = (
         f'attachment; filename="invitation-letter-{invitation.pk}.pdf"'

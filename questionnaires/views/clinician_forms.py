@@ -170,6 +170,3 @@ class InviteForm(forms.Form):
                 "language", _("This questionnaire is not available in the chosen language.")
             )
         return cleaned
-
-    def submission_key(self) -> str:
-        return f"sdm:invite-submission:{self.cleaned_data['submission_id']}"

@@ -1,7 +1,8 @@
 """The patient's pages around the wizard: landing, start, resume, language, check, confirmation.
 
-Every page starts with ``resolve_journey``: the invitation token (rate limited per
-client IP, unknown and revoked links answered alike) or, for a content admin's
+Every page starts with ``resolve_journey``: the invitation token (wrong guesses back off per
+client address and site-wide, a right token is always served; unknown and revoked links
+answered alike) or, for a content admin's
 preview, a preview response id (staff only). The page language is the response's
 (or the invitation's before a response exists), activated per request, so the
 choice follows the patient to another device.
@@ -23,16 +24,15 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.cache import add_never_cache_headers
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
-from django_ratelimit.core import get_usage, is_ratelimited
 
 from questionnaires.engine.conditions import is_answered
 from questionnaires.engine.definition import Kind
 from questionnaires.i18n import language_names, translate
 from questionnaires.kinds import answer_text
 from questionnaires.models import Invitation, Response
+from questionnaires.redirects import safe_next
 from questionnaires.selectors.definitions import version_definition
 from questionnaires.services.errors import ServiceRefused
 from questionnaires.services.invitations import (
@@ -49,15 +49,9 @@ from questionnaires.services.responses import (
     response_start,
     response_submit,
 )
+from questionnaires.throttle import GuessRefused, limit_guess
 from questionnaires.views.patient_results import patient_results_context_for
 from questionnaires.walk import Walk
-
-# Every token lookup counts against the first limit; failed ones also against the second,
-# which is what stops guessing. A waiting room behind one address stays well under both.
-LOOKUP_RATE = getattr(settings, "SDM_TOKEN_LOOKUP_RATE", "300/5m")
-FAILED_LOOKUP_RATE = getattr(settings, "SDM_TOKEN_FAILED_LOOKUP_RATE", "20/10m")
-RATE_GROUP = "patient-token-lookup"
-FAILED_RATE_GROUP = "patient-token-failed"
 
 
 @dataclass
@@ -148,34 +142,23 @@ def resolve_journey(request: HttpRequest, kwargs: dict[str, Any]) -> Journey | H
 
 
 def _token_journey(request: HttpRequest, token: str) -> Journey | HttpResponseBase:
-    limited = is_ratelimited(
-        request, group=RATE_GROUP, key="ip", rate=LOOKUP_RATE, increment=True
-    ) or _failures_exhausted(request)
-    if limited:
-        return page(request, "patient/rate_limited.html", status=429)
     try:
-        invitation = invitation_resolve(token)
+        invitation = limit_guess(
+            request,
+            lambda: invitation_resolve(token),
+            wrong=(InvitationExpired, InvitationUnavailable),
+        )
+    except GuessRefused as refused:
+        answer = page(request, "patient/rate_limited.html", status=429)
+        answer["Retry-After"] = str(refused.retry_after)
+        return answer
     except InvitationExpired:
-        _count_failure(request)
         return page(request, "patient/link_problem.html", {"expired": True}, status=410)
     except InvitationUnavailable:
-        _count_failure(request)
         return page(request, "patient/link_problem.html", {"expired": False}, status=404)
     journey = Journey(invitation=invitation, response=response_of(invitation), token=token)
     activate_language(request, journey.language)
     return journey
-
-
-def _failures_exhausted(request: HttpRequest) -> bool:
-    """Whether this address already used up its failed lookups for the current window."""
-    usage = get_usage(request, group=FAILED_RATE_GROUP, key="ip", rate=FAILED_LOOKUP_RATE)
-    return usage is not None and usage["count"] >= usage["limit"]
-
-
-def _count_failure(request: HttpRequest) -> None:
-    is_ratelimited(
-        request, group=FAILED_RATE_GROUP, key="ip", rate=FAILED_LOOKUP_RATE, increment=True
-    )
 
 
 def _preview_journey(request: HttpRequest, response_id: int) -> Journey | HttpResponseBase:
@@ -281,14 +264,8 @@ def language(request: HttpRequest, journey: Journey) -> HttpResponse:
             invitation_set_language(invitation=journey.invitation, language=chosen)
     except ServiceRefused:
         pass  # an unknown language code changes nothing; the page is shown again
-    target = request.POST.get("next", "")
     base = journey.url("landing")
-    safe = url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    )
-    if not (safe and target.startswith(base)):
-        target = base
-    return redirect(target)
+    return redirect(safe_next(request, request.POST.get("next"), default=base, within=base))
 
 
 @require_http_methods(["GET", "HEAD", "POST"])

@@ -112,7 +112,11 @@ def _status_context(document: SummaryDocument) -> dict:
     }
 
 
-def _audit_download(*, stored: StoredPdf, actor, audience: str, language: str) -> None:
+def _audit_download(
+    request: HttpRequest, *, stored: StoredPdf, actor, audience: str, language: str
+) -> None:
+    if request.method != "GET":  # a HEAD (link checkers, prefetch) downloads nothing
+        return
     audit_record(
         action=AuditAction.SUMMARY_PDF_DOWNLOADED,
         actor=actor,
@@ -177,7 +181,9 @@ def response_summary_pdf(request: HttpRequest, pk: int, *, teams) -> HttpRespons
             add_never_cache_headers(page_response)
             return page_response
         stored = outcome
-    _audit_download(stored=stored, actor=request.user, audience=audience, language=language)
+    _audit_download(
+        request, stored=stored, actor=request.user, audience=audience, language=language
+    )
     return _pdf_response(stored.pdf, filename=f"summary-{stored.response_id}-{language}.pdf")
 
 
@@ -211,5 +217,5 @@ def patient_summary_pdf(request: HttpRequest, journey: Journey) -> HttpResponse:
                 status=503 if outcome.status == SummaryStatus.FAILED else 202,
             )
         stored = outcome
-    _audit_download(stored=stored, actor=None, audience=audience, language=language)
+    _audit_download(request, stored=stored, actor=None, audience=audience, language=language)
     return _pdf_response(stored.pdf, filename="my-summary.pdf")

@@ -140,3 +140,17 @@ def test_tokens_never_start_with_a_dash(monkeypatch):
     values = iter(["-starts-with-dash", "fine-token"])
     monkeypatch.setattr(invitations.secrets, "token_urlsafe", lambda _bytes: next(values))
     assert invitations.new_token() == "fine-token"
+
+
+def test_the_same_idempotency_key_creates_one_invitation_only(questionnaire):
+    from questionnaires.services.invitations import InvitationAlreadyCreated
+
+    kwargs = {"questionnaire": questionnaire, "patient_ref": "IDEM-1", "idempotency_key": "k" * 24}
+    first, _token = invitation_create(**kwargs)
+    for _ in range(3):
+        with pytest.raises(InvitationAlreadyCreated) as again:
+            invitation_create(**kwargs)
+        assert again.value.invitation.pk == first.pk
+    assert Invitation.objects.filter(patient_ref="IDEM-1").count() == 1
+    other, _ = invitation_create(**{**kwargs, "idempotency_key": "m" * 24})
+    assert other.pk != first.pk

@@ -253,3 +253,12 @@ def test_an_unsubmitted_response_has_no_summary_context(team, clinician):
     request = RequestFactory().get("/")
     request.user = clinician
     assert summary_page_context(request=request, response=response) == {}
+
+
+def test_a_head_request_is_not_a_download(client, demo, clinician):
+    response_id = demo.responses["sle"]
+    client.login(username="clinician-a", password=PASSWORD)
+    assert client.head(_pdf_url(response_id)).status_code == 200
+    assert not _downloads(response_id).exists()
+    assert client.get(_pdf_url(response_id)).status_code == 200
+    assert _downloads(response_id).count() == 1

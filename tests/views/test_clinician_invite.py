@@ -197,6 +197,9 @@ def test_the_letter_is_a_pdf_with_the_link(logged_in, questionnaire):
     assert "no-store" in answer["Cache-Control"]
     text = pypdf.PdfReader(io.BytesIO(answer.content)).pages[0].extract_text()
     assert f"/p/{token}/" in re.sub(r"\s+", "", text)
+    printed = AuditEvent.objects.get(action=AuditAction.LETTER_PRINTED)
+    assert printed.invitation_id_ref == invitation.pk
+    assert printed.actor_name == "clinician"
 
 
 def test_the_letter_needs_the_right_token_and_a_working_link(logged_in, questionnaire, clinician):

@@ -104,15 +104,19 @@ def test_every_patient_url_of_a_broken_link_gets_the_same_page(client, version):
         assert "This link does not work" in answer.content.decode()
 
 
-def test_repeated_failed_lookups_from_one_address_are_rate_limited(client, settings, version):
+def test_repeated_failed_lookups_back_off_but_a_right_token_always_opens(client, settings, version):
+    settings.SDM_GUESS_FREE_PER_ADDRESS = 20
     _invitation, token = invite(version)
-    for attempt in range(20):
+    for attempt in range(21):  # 20 free failures, the 21st starts the wait
         assert landing(client, f"guess-{attempt}").status_code == 404
-    limited = landing(client, f"guess-{attempt + 1}")
+    limited = landing(client, "guess-more")
     assert limited.status_code == 429
+    assert int(limited["Retry-After"]) >= 1
     assert "Too many attempts" in limited.content.decode()
-    assert landing(client, token).status_code == 429  # even a right token, for a while
+    assert "no-store" in limited["Cache-Control"]
+    assert landing(client, token).status_code == 200  # never refused for others' failures
     other_address = Client(REMOTE_ADDR="10.0.0.9")
+    assert landing(other_address, "guess-elsewhere").status_code == 404
     assert landing(other_address, token).status_code == 200
 
 
