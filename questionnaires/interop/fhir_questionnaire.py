@@ -93,6 +93,8 @@ TITLE_LIMIT = 200
 LABEL_LIMIT = 300
 VALUE_LIMIT = 100
 UNIT_LIMIT = 32
+# FHIR R4 datatype string (http://hl7.org/fhir/R4/datatypes.html#string).
+FHIR_STRING = re.compile(r"[ \r\n\t\S]+")
 LINK_ID_LIMIT = 255
 URL_LIMIT = 500
 SLUG_WORDS_LIMIT = 50  # a slug made from a long title stops at a word boundary before this
@@ -845,6 +847,10 @@ class _Importer:
             self.note(
                 where, "linkId", f"the linkId is longer than {LINK_ID_LIMIT} characters; not kept"
             )
+            return ""
+        if not FHIR_STRING.fullmatch(link_id):
+            # FHIR's string type: no control characters but tab, CR and LF, not blank.
+            self.note(where, "linkId", "the linkId is not a valid FHIR string; not kept")
             return ""
         return link_id
 
