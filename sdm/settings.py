@@ -117,6 +117,9 @@ MODELTRANSLATION_FALLBACK_LANGUAGES = ("en",)
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
+# Display formats per language (sdm/formats/<lang>/formats.py): "4 December 2026" in English
+# instead of Django's American "Dec. 4, 2026"; Chinese keeps Django's "2026年12月4日".
+FORMAT_MODULE_PATH = ["sdm.formats"]
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "var" / "staticfiles"

@@ -32,11 +32,13 @@ SECTION_HEADINGS_EN = (
     "Patient reference",
     "Red flags",
     "The patient's goals and own questions",
+    "Priorities and risk limits",
     "Disease activity",
     "Treatment history",
-    "Priorities and risk limits",
+    "Safety answers",
     "Options and how they fit the patient's priorities",
     "Decision readiness",
+    "Appendix: every answer, by step",
     "About this summary",
     "Not a recommendation",
 )
@@ -83,18 +85,19 @@ def _in_order(text: str, needles) -> list[int]:
 
 
 @pytest.mark.parametrize("condition", CONDITIONS)
-def test_each_demo_summary_has_its_sections_in_order_on_at_most_three_pages(
+def test_each_demo_summary_has_its_sections_in_order_on_at_most_four_pages(
     demo, rendered, condition
 ):
     context, pdf = rendered(demo.responses[condition])
     reader = pypdf.PdfReader(io.BytesIO(pdf))
-    assert 1 <= len(reader.pages) <= 3
+    # Page 1 is the consultation's view; the options and the appendix of every answer follow.
+    assert 1 <= len(reader.pages) <= 4
     assert pdf_page_count(pdf) == len(reader.pages)
     text = _text(pdf)
     _in_order(text, SECTION_HEADINGS_EN)
     # The options, ranked as frozen, inside the options section.
     options_at = text.find("Options and how they fit")
-    readiness_at = text.find("Decision readiness")
+    readiness_at = text.find("Decision readiness", options_at)
     names = [row.name for row in context.options.rows]
     positions = _in_order(text[options_at:readiness_at], names)
     assert positions == sorted(positions)
@@ -113,6 +116,12 @@ def test_red_flags_are_on_the_first_page(demo, rendered):
     questions = version_definition(Response.objects.get(pk=response_id).version).question_map()
     assert _flat(questions["safety_tb"].text["en"]) in first_page
     assert "Possible decisional conflict (SURE)" in first_page
+    # The consultation's view is on page 1 too: the activity answers beside the score (the
+    # joint-pain answer is the psoriatic-arthritis signal) and the treatments tried.
+    for heading in ("Disease activity", "Treatment history"):
+        assert heading in first_page
+    assert _flat(questions["pso_joint_pain"].text["en"]) in first_page
+    assert "Methotrexate (tablets or injections)" in first_page
 
 
 def test_a_chinese_answered_summary_read_in_english(demo, rendered):
