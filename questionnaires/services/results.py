@@ -33,6 +33,7 @@ from questionnaires.engine.scoring import ScaleResult, score_scales
 from questionnaires.engine.visibility import prune_hidden
 from questionnaires.models import Response, Result
 from questionnaires.services.errors import ServiceRefused
+from questionnaires.summary.flags import red_flag_count
 from questionnaires.walk import version_definition
 
 logger = logging.getLogger(__name__)
@@ -76,6 +77,12 @@ def result_freeze(*, response: Response) -> Result:
             scores=scores,
             weighing=weighing,
             snapshot_hash=snapshot_hash(content),
+            red_flags=red_flag_count(
+                asked=list(definition.question_map()),
+                answers=answers,
+                scores=scores,
+                weighing=weighing,
+            ),
         )
         transaction.on_commit(lambda: _run_hooks(result))
     return result

@@ -46,7 +46,7 @@ from questionnaires.summary.context import SummaryContext
 
 # Bump when a template, the print stylesheet or the context changes what a PDF shows: stored
 # PDFs are keyed by it, so the next download renders the new version.
-SUMMARY_TEMPLATE_VERSION = "2026.1"
+SUMMARY_TEMPLATE_VERSION = "2026.2"
 PRINT_STYLESHEET = "css/print-summary.css"
 # Tighter, then looser, layouts tried when a page would be less than a quarter filled
 # (``questionnaires.pdf.pdf_render``); the print stylesheet defines both classes.

@@ -32,6 +32,7 @@ from questionnaires.selectors.access import (
     teams_for_user,
 )
 from questionnaires.selectors.dashboard import (
+    SORTS,
     dashboard_invitations,
     dashboard_status_counts,
     invitation_status_expression,
@@ -75,7 +76,9 @@ def _invitation_with_status(request: HttpRequest, pk: int) -> Invitation:
 @clinician_required
 def dashboard(request: HttpRequest, *, teams) -> HttpResponse:
     form = DashboardFilterForm(request.GET or None)
-    filters = form.filters()
+    sort = request.GET.get("sort", "")
+    sort = sort if sort in SORTS else ""
+    filters = replace(form.filters(), sort=sort)
     now = timezone.now()
     rows = dashboard_invitations(user=request.user, filters=filters, now=now)
     page = Paginator(rows, DASHBOARD_PAGE_SIZE).get_page(request.GET.get("page"))
@@ -87,6 +90,19 @@ def dashboard(request: HttpRequest, *, teams) -> HttpResponse:
     query.pop("page", None)
     without_status = query.copy()
     without_status.pop("status", None)
+    sort_links = {}
+    for column in ("appointment", "flags"):
+        # First click: soonest appointment / most red flags first; the next click reverses.
+        first = column if column == "appointment" else f"-{column}"
+        reverse_of_first = first[1:] if first.startswith("-") else f"-{first}"
+        with_sort = query.copy()
+        with_sort["sort"] = reverse_of_first if sort == first else first
+        current = (
+            ("ascending" if not sort.startswith("-") else "descending")
+            if sort.lstrip("-") == column
+            else ""
+        )
+        sort_links[column] = {"query": with_sort.urlencode(), "aria_sort": current}
     status_links = []
     for status, label in STATUS_LABELS.items():
         with_status = without_status.copy()
@@ -105,6 +121,7 @@ def dashboard(request: HttpRequest, *, teams) -> HttpResponse:
             "active_status": filters.status,
             "filter_query": query.urlencode(),
             "revocable": REVOCABLE,
+            "sort_links": sort_links,
         },
     )
 
