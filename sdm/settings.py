@@ -237,3 +237,6 @@ SDM_DRAFT_RETENTION_DAYS = int(os.environ.get("SDM_DRAFT_RETENTION_DAYS", "90"))
 SDM_BASE_URL = os.environ.get("SDM_BASE_URL", "http://127.0.0.1:8000")
 SDM_PDF_TIME_LIMIT_SECONDS = int(os.environ.get("SDM_PDF_TIME_LIMIT_SECONDS", "60"))
 SDM_CLINICIAN_LANGUAGE = os.environ.get("SDM_CLINICIAN_LANGUAGE", "en")
+# Dotted path of a class translating patients' free text for clinicians
+# (questionnaires.free_text.TranslationProvider); empty: none, the text is marked instead.
+SDM_TRANSLATION_PROVIDER = os.environ.get("SDM_TRANSLATION_PROVIDER", "")

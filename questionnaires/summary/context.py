@@ -27,7 +27,7 @@ from typing import Any
 from django.conf import settings
 from django.utils import formats, timezone, translation
 from django.utils.safestring import SafeString
-from django.utils.translation import gettext, pgettext
+from django.utils.translation import get_language, gettext, pgettext
 
 from questionnaires.answers import answers_from_json
 from questionnaires.engine.conditions import is_answered
@@ -42,6 +42,12 @@ from questionnaires.engine.definition import (
 from questionnaires.engine.visibility import Visibility, resolve_visibility
 from questionnaires.formatting import answer_display, answer_rows, date_text
 from questionnaires.forms import translate
+from questionnaires.free_text import (
+    Translation,
+    TranslationKind,
+    free_text_language,
+    translate_free_text,
+)
 from questionnaires.models import Disease, Response, ResponseStatus, Result
 from questionnaires.services.weighing import (
     CONDITION_KEY,
@@ -93,11 +99,24 @@ class Flag:
 
 @dataclass(frozen=True)
 class PatientText:
-    """Free text quoted as the patient wrote it, in the patient's language."""
+    """Free text quoted as the patient wrote it, in the language they wrote it in."""
 
     label: str
     lines: tuple[str, ...]
     lang: str
+    # Set when ``lang`` is not the reader's: its name in the reader's language, and a
+    # translation when a provider gave one (``questionnaires.free_text``).
+    language_name: str = ""
+    translation: Translation | None = None
+    key: str = ""
+
+    @property
+    def is_foreign(self) -> bool:
+        return bool(self.language_name)
+
+    @property
+    def translation_is_machine(self) -> bool:
+        return self.translation is not None and self.translation.kind == TranslationKind.MACHINE
 
 
 @dataclass(frozen=True)
@@ -148,7 +167,8 @@ class AnswerItem:
     headers: tuple[str, ...] = ()  # repeat groups: the row's questions
     rows: tuple[tuple[str, ...], ...] = ()  # repeat groups: one tuple of cells per row
     flagged: bool = False  # the answer raised a red flag
-    lang: str = ""  # free text: the patient's language (it is quoted as written)
+    lang: str = ""  # free text: the language it was written in (it is quoted as written)
+    language_name: str = ""  # free text in another language than the reader's: its name
 
     @property
     def is_table(self) -> bool:
@@ -377,7 +397,15 @@ def summary_context_from(fetched: Fetched, *, language: str, audience: str) -> S
             result_id=result.pk,
             header=header,
             flags=tuple(_flags(definition, answers, scores, weighing, audience=audience)),
-            patient_texts=tuple(_patient_texts(definition, answers, lang=response.language)),
+            patient_texts=tuple(
+                _patient_texts(
+                    definition,
+                    answers,
+                    page_language=response.language,
+                    reader_language=language,
+                    translate_foreign=audience == CLINICIAN,
+                )
+            ),
             activity=activity,
             history=_history(questions, answers),
             priorities=priorities,
@@ -409,8 +437,13 @@ def short_date(value: datetime.datetime | datetime.date | None) -> str:
 
 
 def language_name(code: str) -> str:
-    names = dict(settings.LANGUAGES)
-    return str(names.get(code, code))
+    """A language's name in the reader's language ("English" reads "英语" in Chinese; the
+    site's language switch instead names each language in itself)."""
+    names = {
+        "en": pgettext("language name", "English"),
+        "zh-hans": pgettext("language name", "Simplified Chinese"),
+    }
+    return names.get(code) or str(dict(settings.LANGUAGES).get(code, code))
 
 
 def condition_label(code: str, definition: VersionDef) -> str:
@@ -649,21 +682,38 @@ def _step_answer_items(
                 ),
             )
         else:
+            lang = (
+                free_text_language(str(value), page_language=patient_language)
+                if question.kind in Kind.TEXTUAL
+                else ""
+            )
+            foreign = bool(lang) and not _same_language(lang, get_language() or "")
             item = AnswerItem(
                 key=question.key,
                 question=translate(question.text),
                 answer=answer_display(question, value),
                 flagged=question.key in raised,
-                lang=patient_language if question.kind in Kind.TEXTUAL else "",
+                lang=lang,
+                language_name=language_name(lang) if foreign else "",
             )
         items.append(item)
     return tuple(items)
 
 
 def _patient_texts(
-    definition: VersionDef, answers: Mapping[str, Any], *, lang: str
+    definition: VersionDef,
+    answers: Mapping[str, Any],
+    *,
+    page_language: str,
+    reader_language: str,
+    translate_foreign: bool,
 ) -> list[PatientText]:
-    """Every free-text answer in walking order (the goal, the patient's own questions, …)."""
+    """Every free-text answer in walking order (the goal, the patient's own questions, …).
+
+    Text in another language than the reader's is marked with its language and, for the
+    clinician, translated when a provider is configured (the one call that leaves the
+    process; a provider's failure only means no translation).
+    """
     found = []
     for _, _, question in definition.iter_questions():
         if question.kind not in Kind.TEXTUAL:
@@ -671,9 +721,31 @@ def _patient_texts(
         value = answers.get(question.key)
         if not is_answered(value):
             continue
-        lines = tuple(line.strip() for line in str(value).splitlines() if line.strip())
-        found.append(PatientText(label=translate(question.text), lines=lines, lang=lang))
+        text = str(value)
+        lang = free_text_language(text, page_language=page_language)
+        foreign = not _same_language(lang, reader_language)
+        lines = tuple(line.strip() for line in text.splitlines() if line.strip())
+        found.append(
+            PatientText(
+                label=translate(question.text),
+                lines=lines,
+                lang=lang,
+                language_name=language_name(lang) if foreign else "",
+                translation=(
+                    translate_free_text(
+                        "\n".join(lines), source_language=lang, target_language=reader_language
+                    )
+                    if foreign and translate_foreign
+                    else None
+                ),
+                key=question.key,
+            )
+        )
     return found
+
+
+def _same_language(first: str, second: str) -> bool:
+    return (first or "").split("-")[0].lower() == (second or "").split("-")[0].lower()
 
 
 def _activity(
