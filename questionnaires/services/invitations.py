@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -23,6 +23,7 @@ from questionnaires.models import AuditAction, Disease, Invitation, Questionnair
 from questionnaires.models.response import hash_token
 from questionnaires.services.audit import audit_record
 from questionnaires.services.errors import ServiceRefused
+from questionnaires.services.invitation_codes import code_for_token, code_hash, looks_like_code
 
 TOKEN_BYTES = 32
 MAX_TOKEN_LENGTH = 128  # a real token has 43 characters; anything far longer is noise
@@ -62,8 +63,13 @@ def invitation_create(
     days: int | None = None,
     team=None,
     actor=None,
+    appointment_date: date | None = None,
 ) -> tuple[Invitation, str]:
-    """A new invitation and its token; the token is returned once and never stored."""
+    """A new invitation and its token; the token is returned once and never stored.
+
+    The invitation's short type-in code is derived from the token
+    (``invitation_codes.code_for_token``); only its keyed hash is stored.
+    """
     patient_ref = (patient_ref or "").strip()
     days = settings.SDM_INVITATION_DAYS if days is None else days
     problems = []
@@ -84,13 +90,17 @@ def invitation_create(
         problems.append(f"An invitation lasts from 1 to {MAX_DAYS} days, not {days}.")
     if questionnaire.published_version() is None:
         problems.append(f"Questionnaire '{questionnaire.slug}' has no published version.")
+    if appointment_date is not None and appointment_date < timezone.localdate():
+        problems.append("The appointment date is in the past.")
     if problems:
         raise ServiceRefused(problems)
 
-    token = new_token()
+    token, code_digest = _new_token_and_code_hash()
     now = timezone.now()
     invitation = Invitation(
         token_hash=hash_token(token),
+        code_hash=code_digest,
+        appointment_date=appointment_date,
         patient_ref=patient_ref,
         team=team,
         questionnaire=questionnaire,
@@ -111,6 +121,16 @@ def invitation_create(
         detail={"questionnaire": questionnaire.slug, "days": days},
     )
     return invitation, token
+
+
+def _new_token_and_code_hash() -> tuple[str, str]:
+    """A token whose derived code no other invitation has (a clash is astronomically rare,
+    and the unique constraint would catch the race)."""
+    while True:
+        token = new_token()
+        digest = code_hash(code_for_token(token))
+        if not Invitation.objects.filter(code_hash=digest).exists():
+            return token, digest
 
 
 @transaction.atomic
@@ -139,15 +159,20 @@ def invitation_resolve(token: str) -> Invitation:
     an unknown or revoked one. The questionnaire and any response come in the same query.
     """
     token = token if isinstance(token, str) else ""
-    digest = hash_token(token[:MAX_TOKEN_LENGTH])
+    # A patient's journey URL carries the token, or the type-in code in its canonical form.
+    by_code = looks_like_code(token)
+    digest = code_hash(token) if by_code else hash_token(token[:MAX_TOKEN_LENGTH])
     invitation = (
         Invitation.objects.select_related(
             "questionnaire", "team", "response", "response__version__questionnaire"
         )
-        .filter(token_hash=digest)
+        .filter(**{"code_hash" if by_code else "token_hash": digest})
         .first()
     )
-    stored = invitation.token_hash if invitation is not None else _NO_MATCH_HASH
+    if invitation is None:
+        stored = _NO_MATCH_HASH
+    else:
+        stored = invitation.code_hash if by_code else invitation.token_hash
     matches = hmac.compare_digest(stored, digest)
     if invitation is None or not matches or invitation.is_revoked:
         raise InvitationUnavailable

@@ -23,7 +23,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from questionnaires.letters import invitation_letter_pdf, patient_link, qr_code_svg
+from questionnaires.letters import (
+    code_page_url,
+    invitation_code_text,
+    invitation_letter_pdf,
+    patient_link,
+    qr_code_svg,
+)
 from questionnaires.models import AuditAction, Invitation, Response, ResponseStatus
 from questionnaires.models.response import InvitationStatus
 from questionnaires.selectors.access import (
@@ -151,6 +157,7 @@ def invitation_new(request: HttpRequest, *, teams) -> HttpResponse:
             days=data["days"],
             team=data["team"],
             actor=request.user,
+            appointment_date=data.get("appointment_date"),
         )
     except ServiceRefused as refused:
         cache.delete(key)
@@ -168,6 +175,8 @@ def invitation_new(request: HttpRequest, *, teams) -> HttpResponse:
             "link": link,
             "token": token,
             "qr_svg": qr_code_svg(link=link),
+            "code": invitation_code_text(token),
+            "code_page": code_page_url(),
             "questionnaire_title": form.fields["questionnaire"].label_from_instance(
                 data["questionnaire"]
             ),

@@ -145,19 +145,30 @@ def resolve_journey(request: HttpRequest, kwargs: dict[str, Any]) -> Journey | H
     return _token_journey(request, kwargs.get("token", ""))
 
 
-def _token_journey(request: HttpRequest, token: str) -> Journey | HttpResponseBase:
-    limited = is_ratelimited(
+def token_lookup_limited(request: HttpRequest) -> bool:
+    """Count one invitation lookup (token or type-in code) from this client; True when it
+    must be refused. Every lookup of either kind goes through here and
+    ``token_lookup_failed``, so a code and a token share one budget."""
+    return is_ratelimited(
         request, group=RATE_GROUP, key="ip", rate=LOOKUP_RATE, increment=True
     ) or _failures_exhausted(request)
-    if limited:
+
+
+def token_lookup_failed(request: HttpRequest) -> None:
+    """Count a lookup that found no usable invitation (what stops guessing)."""
+    _count_failure(request)
+
+
+def _token_journey(request: HttpRequest, token: str) -> Journey | HttpResponseBase:
+    if token_lookup_limited(request):
         return page(request, "patient/rate_limited.html", status=429)
     try:
         invitation = invitation_resolve(token)
     except InvitationExpired:
-        _count_failure(request)
+        token_lookup_failed(request)
         return page(request, "patient/link_problem.html", {"expired": True}, status=410)
     except InvitationUnavailable:
-        _count_failure(request)
+        token_lookup_failed(request)
         return page(request, "patient/link_problem.html", {"expired": False}, status=404)
     journey = Journey(invitation=invitation, response=response_of(invitation), token=token)
     activate_language(request, journey.language)
