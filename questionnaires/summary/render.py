@@ -1,8 +1,9 @@
 """The summary as HTML and as PDF, from one template family, within a time limit.
 
 * ``summary_html(context=…)``: the complete HTML document (``summary/summary_pdf.html`` for
-  the clinician, ``summary/patient_pdf.html`` for the patient's copy). The web page uses the
-  same section templates through ``summary/summary.html``.
+  the clinician; ``summary/patient_pdf.html``, its own plain-language document, for the
+  patient). The clinician's web page uses the clinician's sections through
+  ``summary/summary.html``.
 * ``summary_pdf(context=…)``: that document through the project's one WeasyPrint setup
   (``questionnaires.pdf.pdf_render``: static-only URL fetcher, one font configuration and
   parsed stylesheet per process, tagged PDF), with the time limit below.

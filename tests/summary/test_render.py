@@ -15,6 +15,7 @@ import pytest
 from django.conf import settings
 
 from questionnaires.models import Response, Result
+from questionnaires.pdf import MIN_PAGE_FILL, page_fills, pdf_layout
 from questionnaires.summary import render
 from questionnaires.summary.context import summary_context_build
 from questionnaires.summary.render import (
@@ -164,21 +165,42 @@ def test_the_html_marks_languages_and_has_no_inline_styles(demo):
     assert " style=" not in html  # the Content Security Policy forbids inline styles
 
 
-def test_the_patient_copy(demo, rendered):
-    _, pdf = rendered(demo.responses["psoriasis"], "en", "patient")
+@pytest.mark.parametrize("condition", CONDITIONS)
+def test_the_patient_copy_is_its_own_plain_language_document(demo, rendered, condition):
+    """Issue 10, acceptance 3: not the clinician's layout, none of its jargon, no ranking."""
+    context, pdf = rendered(demo.responses[condition], "en", "patient")
+    _, clinician_pdf = rendered(demo.responses[condition], "en", "clinician")
     text = _text(pdf)
     _in_order(
         text,
         (
             "Your treatment discussion summary",
-            "Things to talk about first",
+            "What matters most to you",
             "Your goals and questions",
-            "How the options fit what matters to you",
+            "Options to talk about with your care team",
+            "Questions you could ask at your visit",
             "This is not a recommendation",
         ),
     )
-    assert "Red flags" not in text
-    assert 1 <= len(pypdf.PdfReader(io.BytesIO(pdf)).pages) <= 3
+    clinician_text = _text(clinician_pdf)
+    assert "Red flags" not in text and "Red flags" in clinician_text
+    assert "Appendix" not in text
+    for word in ("centroid", "status quo", "close call"):
+        assert word not in text.lower(), word
+    assert not re.search(r"\bfit(s|ted|ting)?\b", text, re.IGNORECASE)
+    # Options in alphabetical order, never by score; no score is printed.
+    options_at = text.find("Options to talk about")
+    names = sorted(row.name for row in context.options.rows)
+    positions = _in_order(text[options_at:], names)
+    assert positions == sorted(positions)
+    assert not any(f"{row.fit}" + " of 100" in text for row in context.options.rows)
+    # No nearly empty page.
+    document = pdf_layout(
+        html=summary_html(context=context),
+        stylesheets=[render.PRINT_STYLESHEET],
+        balance_classes=render.BALANCE_CLASSES,
+    )
+    assert min(page_fills(document)) >= MIN_PAGE_FILL, page_fills(document)
 
 
 def test_a_page_of_the_demo_pdf_as_png(demo, rendered):
