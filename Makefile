@@ -11,27 +11,36 @@ PYTEST_ARGS ?=
 
 $(STAMP):
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c requirements/constraints.txt -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check \
+		-c requirements/constraints.txt -e '.[dev]'
 	rm -f $(VENV)/.installed-*
 	touch $@
 
 install: $(STAMP)
 
 demo: $(STAMP)
-	mkdir -p var
-	DEBUG=1 $(BIN)/python manage.py migrate --noinput
-	DEBUG=1 SDM_BASE_URL=http://$(HOST):$(PORT) $(BIN)/python manage.py load_demo
+	@mkdir -p var
+	@DEBUG=1 $(BIN)/python manage.py migrate --noinput -v 0
+	@DEBUG=1 SDM_BASE_URL=http://$(HOST):$(PORT) $(BIN)/python manage.py load_demo
 
-run: demo
-	@echo
-	@echo "A patient link to try (a new demo invitation for the Demo clinic team):"
-	@DEBUG=1 $(BIN)/python manage.py create_invitation --questionnaire treatment-discussion \
+# Quiet set-up first; what a person needs (a patient link and code, the URLs and the demo
+# accounts) is printed last, just before the server's own two lines.
+run: $(STAMP)
+	@mkdir -p var
+	@DEBUG=1 $(BIN)/python manage.py migrate --noinput -v 0
+	@loaded=$$(DEBUG=1 SDM_BASE_URL=http://$(HOST):$(PORT) $(BIN)/python manage.py load_demo) \
+		|| exit 1; \
+	echo; \
+	echo "A demo patient invitation for the Demo clinic team (link, or the code at /code/):"; \
+	DEBUG=1 $(BIN)/python manage.py create_invitation --questionnaire treatment-discussion \
 		--disease psoriasis --ref DEMO-$$(date +%H%M%S) --team "Demo clinic" \
-		--base-url http://$(HOST):$(PORT) | tail -n 1
-	@echo
-	@echo "SDM is starting on http://$(HOST):$(PORT)/"
-	DEBUG=1 SDM_BASE_URL=http://$(HOST):$(PORT) $(BIN)/python manage.py runserver --noreload $(HOST):$(PORT)
+		--base-url http://$(HOST):$(PORT) | tail -n 2 | sed 's/^/  /'; \
+	echo "$$loaded" | sed -n '/^$$/,$$p'; \
+	echo "Home (patients enter their code, staff sign in): http://$(HOST):$(PORT)/"; \
+	echo
+	@DEBUG=1 SDM_BASE_URL=http://$(HOST):$(PORT) $(BIN)/python manage.py runserver \
+		--noreload --skip-checks $(HOST):$(PORT)
 
 test: $(STAMP)
 	$(BIN)/ruff check .

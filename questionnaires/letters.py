@@ -12,12 +12,15 @@ be recovered: the clinician revokes the invitation and creates a new one.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import translation
 from django.utils.safestring import SafeString, mark_safe
 
 from questionnaires.models import Invitation
 from questionnaires.pdf import pdf_render
+from questionnaires.services.invitation_codes import code_for_token, grouped
 from questionnaires.services.invitations import invitation_url
 
 LETTER_STYLESHEET = "css/print-letter.css"
@@ -50,10 +53,24 @@ def invitation_letter_context(*, invitation: Invitation, token: str) -> dict:
         "invitation": invitation,
         "link": link,
         "qr_svg": qr_code_svg(link=link, scale=5),
+        "code": invitation_code_text(token),
+        "code_page": code_page_url(),
         "questionnaire_title": version.title if version else invitation.questionnaire.slug,
         "estimated_minutes": version.estimated_minutes if version else None,
         "team_name": invitation.team.name if invitation.team else "",
+        "team_contact": invitation.team.contact if invitation.team else "",
+        "appointment_date": invitation.appointment_date,
     }
+
+
+def invitation_code_text(token: str) -> str:
+    """The invitation's type-in code as printed: ``ABCD-EFGH-JK``."""
+    return grouped(code_for_token(token))
+
+
+def code_page_url() -> str:
+    """The absolute address of the "enter your code" page."""
+    return settings.SDM_BASE_URL.rstrip("/") + reverse("enter_code")
 
 
 def invitation_letter_pdf(*, invitation: Invitation, token: str) -> bytes:

@@ -160,19 +160,91 @@ class _Resources:
 _resources = _Resources()
 
 
-def pdf_render(*, html: str, stylesheets: Sequence[str] = (), tagged: bool = True) -> bytes:
-    """Render a complete HTML document to PDF bytes.
+# A page whose content ends above this share of its height looks empty and wastes paper.
+MIN_PAGE_FILL = 0.25
+_CONTENT_BOXES = ("LineBox", "BlockReplacedBox", "InlineReplacedBox", "TableRowBox")
+
+
+def pdf_render(
+    *,
+    html: str,
+    stylesheets: Sequence[str] = (),
+    tagged: bool = True,
+    balance_classes: Sequence[str] = (),
+) -> bytes:
+    """Render a complete HTML document to PDF bytes (``pdf_layout``, then written out)."""
+    document = pdf_layout(
+        html=html, stylesheets=stylesheets, tagged=tagged, balance_classes=balance_classes
+    )
+    return document.write_pdf(pdf_tags=tagged)
+
+
+def pdf_layout(
+    *,
+    html: str,
+    stylesheets: Sequence[str] = (),
+    tagged: bool = True,
+    balance_classes: Sequence[str] = (),
+):
+    """Lay out a complete HTML document: a WeasyPrint ``Document`` ready to write.
 
     ``stylesheets`` are static file names, parsed once per process. ``tagged`` makes a tagged
     PDF (structure for screen readers). The HTML should carry ``<html lang>`` and ``<title>``.
+
+    ``balance_classes``: when a page of the first layout is filled less than
+    ``MIN_PAGE_FILL`` (typically a last page holding a few lines), the document is laid out
+    again with each of these classes added to ``<body>`` in turn (the stylesheet makes them
+    a little tighter or looser), and the first layout with no such page is kept. When none
+    has, the layout whose emptiest page is fullest wins.
     """
     from weasyprint import HTML
 
     sheets = [_resources.stylesheet(name) for name in stylesheets]
-    document = HTML(string=html, base_url=PDF_BASE_URL, url_fetcher=static_only_url_fetcher())
-    return document.write_pdf(
-        stylesheets=sheets,
-        font_config=_resources.font_config(),
-        cache=_resources.image_cache,
-        pdf_tags=tagged,
-    )
+
+    def layout(source: str):
+        document = HTML(string=source, base_url=PDF_BASE_URL, url_fetcher=static_only_url_fetcher())
+        return document.render(
+            stylesheets=sheets,
+            font_config=_resources.font_config(),
+            cache=_resources.image_cache,
+            pdf_tags=tagged,
+        )
+
+    best = layout(html)
+    best_fill = min(page_fills(best))
+    for class_name in balance_classes:
+        if best_fill >= MIN_PAGE_FILL:
+            break
+        candidate = layout(_with_body_class(html, class_name))
+        fill = min(page_fills(candidate))
+        if fill > best_fill:
+            best, best_fill = candidate, fill
+    return best
+
+
+def _with_body_class(html: str, class_name: str) -> str:
+    if '<body class="' in html:
+        return html.replace('<body class="', f'<body class="{class_name} ', 1)
+    return html.replace("<body", f'<body class="{class_name}"', 1)
+
+
+def page_fills(document) -> list[float]:
+    """For each laid-out page, how far down its content area the content reaches (0–1).
+
+    Measured on the layout boxes (lines, images, table rows) of the page's own content;
+    the running header and footer in the page margins do not count.
+    """
+    fills = []
+    for page in document.pages:
+        page_box = page._page_box  # WeasyPrint's layout tree: no public API gives it
+        top = page_box.margin_top + page_box.padding_top + page_box.border_top_width
+        height = page_box.height or 1
+        bottom = top
+        for child in page_box.children:
+            if type(child).__name__ == "MarginBox":
+                continue
+            for box in child.descendants():
+                if type(box).__name__ in _CONTENT_BOXES and box.position_y is not None:
+                    bottom = max(bottom, box.position_y + box.margin_height())
+        fills.append(max(0.0, min(1.0, (bottom - top) / height)))
+    return fills or [0.0]

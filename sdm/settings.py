@@ -127,6 +127,9 @@ MODELTRANSLATION_FALLBACK_LANGUAGES = ("en",)
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
+# Display formats per language (sdm/formats/<lang>/formats.py): "4 December 2026" in English
+# instead of Django's American "Dec. 4, 2026"; Chinese keeps Django's "2026年12月4日".
+FORMAT_MODULE_PATH = ["sdm.formats"]
 
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "var" / "staticfiles"))
@@ -318,3 +321,6 @@ SDM_PDF_TIME_LIMIT_SECONDS = int(os.environ.get("SDM_PDF_TIME_LIMIT_SECONDS", "6
 SDM_RENDER_LEASE_SECONDS = int(os.environ.get("SDM_RENDER_LEASE_SECONDS", "0")) or None
 SDM_WORKER_SWEEP_SECONDS = float(os.environ.get("SDM_WORKER_SWEEP_SECONDS", "30"))
 SDM_CLINICIAN_LANGUAGE = os.environ.get("SDM_CLINICIAN_LANGUAGE", "en")
+# Dotted path of a class translating patients' free text for clinicians
+# (questionnaires.free_text.TranslationProvider); empty: none, the text is marked instead.
+SDM_TRANSLATION_PROVIDER = os.environ.get("SDM_TRANSLATION_PROVIDER", "")

@@ -96,3 +96,27 @@ def test_qr_code_is_inline_svg_without_style_attributes():
 def test_the_link_is_never_written_as_text_inside_the_qr_svg():
     link = "https://clinic.example/p/the-secret-token/"
     assert "the-secret-token" not in str(qr_code_svg(link=link))
+
+
+def test_the_letter_has_the_type_in_code_the_clinic_contact_and_the_appointment():
+    import datetime
+
+    from questionnaires.services.invitation_codes import code_for_token, grouped
+
+    team = make.team("Skin clinic")
+    team.contact = "Telephone 020 7946 0000\nskin.clinic@example.org"
+    team.save()
+    appointment = datetime.date.today() + datetime.timedelta(days=20)
+    invitation, token = invitation_create(
+        questionnaire=make.published_questionnaire(),
+        patient_ref="MRN-0001",
+        disease="psoriasis",
+        team=team,
+        appointment_date=appointment,
+    )
+    text = _text(invitation_letter_pdf(invitation=invitation, token=token))
+    flat = re.sub(r"\s+", "", text)
+    assert grouped(code_for_token(token)) in flat
+    assert "/code/" in flat
+    assert "02079460000" in flat and "skin.clinic@example.org" in flat
+    assert f"{appointment.day} {appointment:%B} {appointment.year}" in text

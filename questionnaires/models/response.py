@@ -27,6 +27,11 @@ def hash_token(token: str) -> str:
 
 class Team(models.Model):
     name = models.CharField(_("name"), max_length=200, unique=True)
+    contact = models.TextField(
+        _("how patients reach the clinic"),
+        blank=True,
+        help_text=_("Telephone, e-mail or address, printed on invitation letters."),
+    )
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, related_name="sdm_teams", blank=True, verbose_name=_("members")
     )
@@ -51,6 +56,9 @@ class InvitationStatus(models.TextChoices):
 
 class Invitation(models.Model):
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    # The keyed hash of the short type-in code (``services.invitation_codes``); empty for
+    # invitations made before codes existed.
+    code_hash = models.CharField(max_length=64, null=True, unique=True, editable=False)
     patient_ref = models.CharField(
         _("patient reference"),
         max_length=64,
@@ -80,6 +88,7 @@ class Invitation(models.Model):
         max_length=64, unique=True, null=True, blank=True, editable=False
     )
     expires_at = models.DateTimeField(_("expires"))
+    appointment_date = models.DateField(_("appointment date"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
     revoked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -188,6 +197,10 @@ class Result(models.Model):
     scores = models.JSONField(default=list)
     weighing = models.JSONField(default=dict)
     snapshot_hash = models.CharField(max_length=64)
+    # How many red flags the clinician summary shows (``summary.flags.red_flag_count``), so
+    # the dashboard can show and sort by it in its one query; null for results frozen
+    # before it was counted.
+    red_flags = models.PositiveSmallIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

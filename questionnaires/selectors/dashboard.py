@@ -14,6 +14,7 @@ from django.db.models import (
     Case,
     CharField,
     Count,
+    DateField,
     F,
     OuterRef,
     Q,
@@ -22,7 +23,8 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, NullIf
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast, Coalesce, NullIf
 from django.utils import timezone
 from django.utils.translation import get_language
 
@@ -30,6 +32,20 @@ from questionnaires.i18n import translated_column
 from questionnaires.models import Invitation, QuestionnaireVersion, ResponseStatus, VersionStatus
 from questionnaires.models.response import InvitationStatus
 from questionnaires.selectors.access import invitations_for_user
+
+# The answer the dashboard reads when the clinic gave no appointment date: the shipped
+# questionnaire asks the patient for it under this key (an ISO date, as stored answers are).
+APPOINTMENT_ANSWER_KEY = "visit_date"
+ISO_DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+
+# Sort keys a dashboard link may ask for → the ordering (nulls last: unknown is not urgent).
+SORTS = {
+    "appointment": (F("appointment").asc(nulls_last=True), "-created_at", "-pk"),
+    "-appointment": (F("appointment").desc(nulls_last=True), "-created_at", "-pk"),
+    "flags": (F("red_flags").asc(nulls_last=True), "-created_at", "-pk"),
+    "-flags": (F("red_flags").desc(nulls_last=True), "-created_at", "-pk"),
+}
+DEFAULT_SORT = ("-created_at", "-pk")
 
 
 @dataclass(frozen=True)
@@ -39,6 +55,21 @@ class DashboardFilters:
     created_from: dt.date | None = None
     created_to: dt.date | None = None
     patient_ref: str = ""
+    sort: str = ""  # a key of SORTS; empty: newest first
+
+
+def appointment_expression() -> Coalesce:
+    """The clinic's appointment date, else the date the patient gave, else null (as SQL)."""
+    answered = KeyTextTransform(APPOINTMENT_ANSWER_KEY, "response__answers")
+    patient_date = Case(
+        When(
+            **{f"response__answers__{APPOINTMENT_ANSWER_KEY}__regex": ISO_DATE_PATTERN},
+            then=Cast(answered, DateField()),
+        ),
+        default=None,
+        output_field=DateField(),
+    )
+    return Coalesce(F("appointment_date"), patient_date, output_field=DateField())
 
 
 def invitation_status_expression(*, now: dt.datetime) -> Case:
@@ -115,9 +146,12 @@ def dashboard_invitations(
         response_started_at=F("response__started_at"),
         response_submitted_at=F("response__submitted_at"),
         response_reviewed_at=F("response__reviewed_at"),
+        red_flags=F("response__result__red_flags"),
+        appointment=appointment_expression(),
     )
     if filters.status:
         queryset = queryset.filter(dashboard_status=filters.status)
+    ordering = SORTS.get(filters.sort, DEFAULT_SORT)
     return queryset.only(
         "pk",
         "patient_ref",
@@ -128,7 +162,8 @@ def dashboard_invitations(
         "revoked_at",
         "team_id",
         "questionnaire_id",
-    ).order_by("-created_at", "-pk")
+        "appointment_date",
+    ).order_by(*ordering)
 
 
 def dashboard_status_counts(

@@ -13,6 +13,10 @@ from questionnaires.models import Team
 
 DEMO_TEAM = "Demo clinic"
 OTHER_TEAM = "Other clinic"
+# Printed on the demo team's invitation letters (a made-up number from the UK's drama range).
+DEMO_TEAM_CONTACT = (
+    "Dermatology and neurology clinic\nTelephone 020 7946 0000 (weekdays 9:00–17:00)"
+)
 
 # (role shown when printing, username, password, team or None, is content admin)
 _ACCOUNTS = (
@@ -42,7 +46,10 @@ def demo_accounts_ensure() -> list[tuple[str, str, str]]:
         user.save()
         user.sdm_teams.clear()
         if team_name is not None:
-            team, _created = Team.objects.get_or_create(name=team_name)
+            team, _created = Team.objects.get_or_create(
+                name=team_name,
+                defaults={"contact": DEMO_TEAM_CONTACT if team_name == DEMO_TEAM else ""},
+            )
             team.members.add(user)
         printed.append((role, username, password))
     return printed

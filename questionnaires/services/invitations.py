@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -24,6 +24,7 @@ from questionnaires.models import AuditAction, Disease, Invitation, Questionnair
 from questionnaires.models.response import hash_token
 from questionnaires.services.audit import audit_record
 from questionnaires.services.errors import ServiceRefused
+from questionnaires.services.invitation_codes import code_for_token, code_hash, looks_like_code
 
 TOKEN_BYTES = 32
 MAX_TOKEN_LENGTH = 128  # a real token has 43 characters; anything far longer is noise
@@ -68,8 +69,12 @@ def invitation_create(
     team=None,
     actor=None,
     idempotency_key: str | None = None,
+    appointment_date: date | None = None,
 ) -> tuple[Invitation, str]:
     """A new invitation and its token; the token is returned once and never stored.
+
+    The invitation's short type-in code is derived from the token
+    (``invitation_codes.code_for_token``); only its keyed hash is stored.
 
     With ``idempotency_key`` (the invite form's one-time id), a second call with the same
     key creates nothing and raises ``InvitationAlreadyCreated``; the database's unique
@@ -99,13 +104,17 @@ def invitation_create(
         problems.append(f"An invitation lasts from 1 to {MAX_DAYS} days, not {days}.")
     if questionnaire.published_version() is None:
         problems.append(f"Questionnaire '{questionnaire.slug}' has no published version.")
+    if appointment_date is not None and appointment_date < timezone.localdate():
+        problems.append("The appointment date is in the past.")
     if problems:
         raise ServiceRefused(problems)
 
-    token = new_token()
+    token, code_digest = _new_token_and_code_hash()
     now = timezone.now()
     invitation = Invitation(
         token_hash=hash_token(token),
+        code_hash=code_digest,
+        appointment_date=appointment_date,
         patient_ref=patient_ref,
         team=team,
         questionnaire=questionnaire,
@@ -136,6 +145,16 @@ def invitation_create(
     return invitation, token
 
 
+def _new_token_and_code_hash() -> tuple[str, str]:
+    """A token whose derived code no other invitation has (a clash is astronomically rare,
+    and the unique constraint would catch the race)."""
+    while True:
+        token = new_token()
+        digest = code_hash(code_for_token(token))
+        if not Invitation.objects.filter(code_hash=digest).exists():
+            return token, digest
+
+
 @transaction.atomic
 def invitation_revoke(*, invitation: Invitation, actor) -> Invitation:
     """Stop a link from working (idempotent: revoking twice keeps the first time)."""
@@ -162,15 +181,20 @@ def invitation_resolve(token: str) -> Invitation:
     an unknown or revoked one. The questionnaire and any response come in the same query.
     """
     token = token if isinstance(token, str) else ""
-    digest = hash_token(token[:MAX_TOKEN_LENGTH])
+    # A patient's journey URL carries the token, or the type-in code in its canonical form.
+    by_code = looks_like_code(token)
+    digest = code_hash(token) if by_code else hash_token(token[:MAX_TOKEN_LENGTH])
     invitation = (
         Invitation.objects.select_related(
             "questionnaire", "team", "response", "response__version__questionnaire"
         )
-        .filter(token_hash=digest)
+        .filter(**{"code_hash" if by_code else "token_hash": digest})
         .first()
     )
-    stored = invitation.token_hash if invitation is not None else _NO_MATCH_HASH
+    if invitation is None:
+        stored = _NO_MATCH_HASH
+    else:
+        stored = invitation.code_hash if by_code else invitation.token_hash
     matches = hmac.compare_digest(stored, digest)
     if invitation is None or not matches or invitation.is_revoked:
         raise InvitationUnavailable

@@ -39,6 +39,7 @@ from questionnaires.services.weighing import (
     answers_prepare,
     weighing_compute,
 )
+from questionnaires.summary.flags import red_flag_count
 
 logger = logging.getLogger(__name__)
 
@@ -77,6 +78,12 @@ def result_freeze(*, response: Response, prepared: PreparedAnswers | None = None
             scores=scores,
             weighing=weighing,
             snapshot_hash=snapshot_hash(content),
+            red_flags=red_flag_count(
+                asked=list(definition.question_map()),
+                answers=prepared.pruned,
+                scores=scores,
+                weighing=weighing,
+            ),
         )
         transaction.on_commit(lambda: _request_summaries(result))
     return result

@@ -25,15 +25,29 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
 from django.utils.safestring import SafeString
-from django.utils.translation import gettext, pgettext
+from django.utils.translation import get_language, gettext, pgettext
 
 from questionnaires.answers import answers_from_json
 from questionnaires.engine.conditions import is_answered
-from questionnaires.engine.definition import Direction, Kind, QuestionDef, ScaleDef, VersionDef
+from questionnaires.engine.definition import (
+    Direction,
+    Kind,
+    QuestionDef,
+    ScaleDef,
+    StepDef,
+    VersionDef,
+)
+from questionnaires.engine.visibility import Visibility, resolve_visibility
+from questionnaires.formatting import answer_display, answer_rows, date_text
+from questionnaires.free_text import (
+    Translation,
+    TranslationKind,
+    free_text_language,
+    translate_free_text,
+)
 from questionnaires.i18n import language_names, translate
-from questionnaires.kinds import answer_text
 from questionnaires.models import Disease, Response, ResponseStatus, Result
 from questionnaires.selectors.definitions import version_definition
 from questionnaires.selectors.visits import earlier_visits
@@ -69,7 +83,7 @@ class Header:
     patient_ref: str
     team: str
     condition: str
-    completed_on: str  # ISO date: unambiguous in every language
+    completed_on: str  # in the reader's language ("4 December 2026", "2026年12月4日")
     questionnaire: str
     version_number: int
     patient_language: str  # its name in the reader's language
@@ -87,11 +101,24 @@ class Flag:
 
 @dataclass(frozen=True)
 class PatientText:
-    """Free text quoted as the patient wrote it, in the patient's language."""
+    """Free text quoted as the patient wrote it, in the language they wrote it in."""
 
     label: str
     lines: tuple[str, ...]
     lang: str
+    # Set when ``lang`` is not the reader's: its name in the reader's language, and a
+    # translation when a provider gave one (``questionnaires.free_text``).
+    language_name: str = ""
+    translation: Translation | None = None
+    key: str = ""
+
+    @property
+    def is_foreign(self) -> bool:
+        return bool(self.language_name)
+
+    @property
+    def translation_is_machine(self) -> bool:
+        return self.translation is not None and self.translation.kind == TranslationKind.MACHINE
 
 
 @dataclass(frozen=True)
@@ -130,6 +157,43 @@ class Priority:
 class LabelledValue:
     label: str
     value: str
+
+
+@dataclass(frozen=True)
+class AnswerItem:
+    """One answered question as the reader reads it (a repeat group as a small table)."""
+
+    key: str
+    question: str
+    answer: str
+    headers: tuple[str, ...] = ()  # repeat groups: the row's questions
+    rows: tuple[tuple[str, ...], ...] = ()  # repeat groups: one tuple of cells per row
+    flagged: bool = False  # the answer raised a red flag
+    lang: str = ""  # free text: the language it was written in (it is quoted as written)
+    language_name: str = ""  # free text in another language than the reader's: its name
+
+    @property
+    def is_table(self) -> bool:
+        return bool(self.rows)
+
+
+@dataclass(frozen=True)
+class AnswerGroup:
+    """The answered questions of one walked step, under the step's title."""
+
+    key: str
+    title: str
+    items: tuple[AnswerItem, ...]
+
+
+@dataclass(frozen=True)
+class ActivityBlock:
+    """A disease-activity step: what the patient answered, with the scores beside the items."""
+
+    key: str
+    title: str
+    items: tuple[AnswerItem, ...]
+    scores: tuple[ScaleRow, ...]
 
 
 @dataclass(frozen=True)
@@ -225,6 +289,11 @@ class SummaryContext:
     readiness: Readiness | None
     footer: Footer
     legend: tuple[Priority, ...] = field(default=())
+    # What the patient answered, organised for the consultation (see ``_answer_sections``).
+    facts: tuple[AnswerItem, ...] = ()  # the first step: age, weight, appointment date, …
+    activity_blocks: tuple[ActivityBlock, ...] = ()
+    safety: tuple[AnswerItem, ...] = ()
+    all_answers: tuple[AnswerGroup, ...] = ()
 
     @property
     def is_patient_copy(self) -> bool:
@@ -303,6 +372,10 @@ def summary_context_from(fetched: Fetched, *, language: str, audience: str) -> S
         scores = list(result.scores or [])
         header = _header(response, definition, answers, scores)
         priorities, legend = _priorities(weighing)
+        activity = tuple(_activity(definition, scores, fetched.earlier, response))
+        sections = _answer_sections(
+            definition, answers, activity=activity, patient_language=response.language
+        )
         title = (
             gettext("Discussion summary for %(ref)s") % {"ref": header.patient_ref}
             if audience == CLINICIAN
@@ -316,8 +389,16 @@ def summary_context_from(fetched: Fetched, *, language: str, audience: str) -> S
             result_id=result.pk,
             header=header,
             flags=tuple(_flags(definition, answers, scores, weighing, audience=audience)),
-            patient_texts=tuple(_patient_texts(definition, answers, lang=response.language)),
-            activity=tuple(_activity(definition, scores, fetched.earlier, response)),
+            patient_texts=tuple(
+                _patient_texts(
+                    definition,
+                    answers,
+                    page_language=response.language,
+                    reader_language=language,
+                    translate_foreign=audience == CLINICIAN,
+                )
+            ),
+            activity=activity,
             history=_history(questions, answers),
             priorities=priorities,
             ranking_given=bool(weighing.get("preferences", {}).get("ranking_given")),
@@ -328,23 +409,33 @@ def summary_context_from(fetched: Fetched, *, language: str, audience: str) -> S
                 response, result, definition, scores, weighing, SUMMARY_TEMPLATE_VERSION
             ),
             legend=legend,
+            facts=sections.facts,
+            activity_blocks=sections.activity_blocks,
+            safety=sections.safety,
+            all_answers=sections.all_answers,
         )
 
 
 # --- pure parts ------------------------------------------------------------------------------
 
 
-def iso_date(value: datetime.datetime | datetime.date | None) -> str:
+def short_date(value: datetime.datetime | datetime.date | None) -> str:
+    """A date short enough for a chart axis, in the reader's language ("4 Dec 2026")."""
     if value is None:
         return ""
     if isinstance(value, datetime.datetime):
         value = timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
-    return value.isoformat()
+    return formats.date_format(value, "SHORT_DATE_FORMAT")
 
 
 def language_name(code: str) -> str:
-    names = language_names()
-    return str(names.get(code, code))
+    """A language's name in the reader's language ("English" reads "英语" in Chinese; the
+    site's language switch instead names each language in itself)."""
+    names = {
+        "en": pgettext("language name", "English"),
+        "zh-hans": pgettext("language name", "Simplified Chinese"),
+    }
+    return names.get(code) or str(language_names().get(code, code))
 
 
 def condition_label(code: str, definition: VersionDef) -> str:
@@ -387,7 +478,7 @@ def _header(
         patient_ref=invitation.patient_ref if invitation else gettext("Preview"),
         team=invitation.team.name if invitation and invitation.team else "",
         condition=condition_label(condition, definition) if condition else gettext("Not stated"),
-        completed_on=iso_date(response.submitted_at),
+        completed_on=date_text(response.submitted_at),
         questionnaire=translate(definition.title),
         version_number=response.version.number,
         patient_language=language_name(response.language),
@@ -410,7 +501,7 @@ def _flags(
         Flag(
             kind=flag_rules.FlagKind.ANSWER,
             title=translate(questions[flag.question].text),
-            detail=answer_text(questions[flag.question], answers.get(flag.question)),
+            detail=answer_display(questions[flag.question], answers.get(flag.question)),
             note=str(flag.matters_for) if audience == CLINICIAN else "",
         )
         for flag in raised
@@ -475,10 +566,146 @@ def _score_with_band(score: Mapping[str, Any]) -> str:
     return f"{value} ({band})" if band else value
 
 
+@dataclass(frozen=True)
+class AnswerSections:
+    facts: tuple[AnswerItem, ...]
+    activity_blocks: tuple[ActivityBlock, ...]
+    safety: tuple[AnswerItem, ...]
+    all_answers: tuple[AnswerGroup, ...]
+
+
+def _answer_sections(
+    definition: VersionDef,
+    answers: Mapping[str, Any],
+    *,
+    activity: Sequence[ScaleRow],
+    patient_language: str,
+) -> AnswerSections:
+    """Every answered visible question, by step, and the consultation's view of them.
+
+    Generic over any questionnaire: nothing here names a question of the demo. The roles of
+    steps come from the definition itself:
+
+    * the first answered step holds the facts about the patient (age, weight, appointment
+      date, …; the condition is in the header already);
+    * a step holding items of a scale (other than the SURE readiness test) is disease
+      activity: its answers are shown with the scale scores beside them, never replaced;
+    * a step holding a question a red-flag rule reads (``summary.flags``) is a safety step;
+    * every walked step, in walking order, is in ``all_answers`` (the appendix).
+    """
+    visibility, kept = resolve_visibility(definition, answers)
+    questions = definition.question_map()
+    raised = {flag.question for flag in flag_rules.answer_flags_raised(kept, asked=list(questions))}
+    flag_questions = {flag.question for flag in flag_rules.ANSWER_FLAGS}
+    scale_of_item = {
+        item: scale.key
+        for scale in definition.scales
+        if scale.key != flag_rules.SURE_SCALE_KEY
+        for item in scale.items
+    }
+    score_rows = {row.key: row for row in activity}
+    placed: set[str] = set()
+    groups: list[AnswerGroup] = []
+    blocks: list[ActivityBlock] = []
+    facts: tuple[AnswerItem, ...] = ()
+    safety: list[AnswerItem] = []
+    for step in definition.steps:
+        items = _step_answer_items(
+            step, kept, visibility, raised=raised, patient_language=patient_language
+        )
+        if not items:
+            continue
+        title = translate(step.title)
+        first = not groups
+        groups.append(AnswerGroup(key=step.key, title=title, items=items))
+        scale_keys = [
+            scale_of_item[question.key]
+            for question in step.questions
+            if question.key in scale_of_item
+        ]
+        scores = tuple(
+            score_rows[key]
+            for key in dict.fromkeys(scale_keys)
+            if key in score_rows and key not in placed
+        )
+        placed.update(row.key for row in scores)
+        if scale_keys:
+            blocks.append(ActivityBlock(key=step.key, title=title, items=items, scores=scores))
+        elif first:
+            facts = tuple(item for item in items if item.key != CONDITION_KEY)
+        elif any(question.key in flag_questions for question in step.questions):
+            safety.extend(items)
+    leftover = tuple(row for row in activity if row.key not in placed)
+    if leftover:  # scores whose items are on no walked step (an imported definition, say)
+        blocks.append(ActivityBlock(key="", title=gettext("Scores"), items=(), scores=leftover))
+    return AnswerSections(
+        facts=facts,
+        activity_blocks=tuple(blocks),
+        safety=tuple(safety),
+        all_answers=tuple(groups),
+    )
+
+
+def _step_answer_items(
+    step: StepDef,
+    kept: Mapping[str, Any],
+    visibility: Visibility,
+    *,
+    raised: set[str],
+    patient_language: str,
+) -> tuple[AnswerItem, ...]:
+    items = []
+    for question in step.questions:
+        value = kept.get(question.key)
+        if (
+            question.kind == Kind.DISPLAY
+            or not visibility.shows_question(question.key)
+            or not is_answered(value)
+        ):
+            continue
+        if question.kind == Kind.REPEAT_GROUP:
+            item = AnswerItem(
+                key=question.key,
+                question=translate(question.text),
+                answer="",
+                headers=tuple(translate(child.text) for child in question.children),
+                rows=tuple(
+                    tuple(cell or "–" for cell in row) for row in answer_rows(question, value)
+                ),
+            )
+        else:
+            lang = (
+                free_text_language(str(value), page_language=patient_language)
+                if question.kind in Kind.TEXTUAL
+                else ""
+            )
+            foreign = bool(lang) and not _same_language(lang, get_language() or "")
+            item = AnswerItem(
+                key=question.key,
+                question=translate(question.text),
+                answer=answer_display(question, value),
+                flagged=question.key in raised,
+                lang=lang,
+                language_name=language_name(lang) if foreign else "",
+            )
+        items.append(item)
+    return tuple(items)
+
+
 def _patient_texts(
-    definition: VersionDef, answers: Mapping[str, Any], *, lang: str
+    definition: VersionDef,
+    answers: Mapping[str, Any],
+    *,
+    page_language: str,
+    reader_language: str,
+    translate_foreign: bool,
 ) -> list[PatientText]:
-    """Every free-text answer in walking order (the goal, the patient's own questions, …)."""
+    """Every free-text answer in walking order (the goal, the patient's own questions, …).
+
+    Text in another language than the reader's is marked with its language and, for the
+    clinician, translated when a provider is configured (the one call that leaves the
+    process; a provider's failure only means no translation).
+    """
     found = []
     for _, _, question in definition.iter_questions():
         if question.kind not in Kind.TEXTUAL:
@@ -486,9 +713,31 @@ def _patient_texts(
         value = answers.get(question.key)
         if not is_answered(value):
             continue
-        lines = tuple(line.strip() for line in str(value).splitlines() if line.strip())
-        found.append(PatientText(label=translate(question.text), lines=lines, lang=lang))
+        text = str(value)
+        lang = free_text_language(text, page_language=page_language)
+        foreign = not _same_language(lang, reader_language)
+        lines = tuple(line.strip() for line in text.splitlines() if line.strip())
+        found.append(
+            PatientText(
+                label=translate(question.text),
+                lines=lines,
+                lang=lang,
+                language_name=language_name(lang) if foreign else "",
+                translation=(
+                    translate_free_text(
+                        "\n".join(lines), source_language=lang, target_language=reader_language
+                    )
+                    if foreign and translate_foreign
+                    else None
+                ),
+                key=question.key,
+            )
+        )
     return found
+
+
+def _same_language(first: str, second: str) -> bool:
+    return (first or "").split("-")[0].lower() == (second or "").split("-")[0].lower()
 
 
 def _activity(
@@ -523,9 +772,11 @@ def _scale_row(
         match = next((item for item in visit.scores if item.get("key") == scale.key), None)
         if match is not None and match.get("answered"):
             history.append((visit.submitted_at, flag_rules.decimal_or_none(match.get("score"))))
-    points = [charts.TrendPoint(label=iso_date(at), value=past_value) for at, past_value in history]
+    points = [
+        charts.TrendPoint(label=short_date(at), value=past_value) for at, past_value in history
+    ]
     points.append(
-        charts.TrendPoint(label=iso_date(response.submitted_at), value=value, current=True)
+        charts.TrendPoint(label=short_date(response.submitted_at), value=value, current=True)
     )
     range_text = (
         gettext("%(low)s–%(high)s, higher is worse")
@@ -601,11 +852,13 @@ def _history(
         for row in answers.get(PRIOR_GROUP_KEY) or []:
             if isinstance(row, Mapping):
                 rows.append(
-                    tuple(answer_text(child, row.get(child.key)) or "–" for child in group.children)
+                    tuple(
+                        answer_display(child, row.get(child.key)) or "–" for child in group.children
+                    )
                 )
     current = ""
     if current_question is not None:
-        current = answer_text(current_question, answers.get(CURRENT_TREATMENT_KEY))
+        current = answer_display(current_question, answers.get(CURRENT_TREATMENT_KEY))
     satisfaction = ""
     satisfaction_question = questions.get(CURRENT_SATISFACTION_KEY)
     satisfaction_value = answers.get(CURRENT_SATISFACTION_KEY)
@@ -656,7 +909,7 @@ def _risk_limits(
         if question is None or not is_answered(value):
             continue
         found.append(
-            LabelledValue(label=translate(question.text), value=answer_text(question, value))
+            LabelledValue(label=translate(question.text), value=answer_display(question, value))
         )
     return found
 
@@ -819,7 +1072,7 @@ def _readiness(
             items.append(
                 ReadinessItem(
                     question=translate(question.text),
-                    answer=answer_text(question, value) or "–",
+                    answer=answer_display(question, value) or "–",
                     is_no=value is False,
                 )
             )
@@ -833,7 +1086,7 @@ def _readiness(
             conflict = flag_rules.has_decisional_conflict(score)
     role = ""
     if role_question is not None:
-        role = answer_text(role_question, answers.get(PREFERRED_ROLE_KEY))
+        role = answer_display(role_question, answers.get(PREFERRED_ROLE_KEY))
     return Readiness(items=tuple(items), score=score_text, band=band, conflict=conflict, role=role)
 
 
@@ -872,13 +1125,14 @@ def _footer(
         definition_hash=result.definition_hash[:12],
         engine_version=result.engine_version,
         template_version=template_version,
-        weighed_on=weighing.get("computed_on", "") if weighing else "",
+        weighed_on=date_text(weighing.get("computed_on", "")) if weighing else "",
         evidence_sources=int(evidence.get("sources") or 0),
-        evidence_checked=" – ".join(checked),
-        evidence_next_review=evidence.get("next_review") or "",
+        evidence_checked=" – ".join(date_text(day) for day in checked),
+        evidence_next_review=date_text(evidence.get("next_review") or ""),
         overdue_evidence=tuple(
             OverdueEvidence(
-                citation=item.get("citation", ""), next_review=item.get("next_review", "")
+                citation=item.get("citation", ""),
+                next_review=date_text(item.get("next_review", "")),
             )
             for item in evidence.get("overdue", [])
         ),

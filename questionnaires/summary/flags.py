@@ -222,3 +222,26 @@ def has_decisional_conflict(score: Mapping[str, Any]) -> bool:
         return False
     value = decimal_or_none(score.get("score"))
     return value is not None and value <= SURE_CONFLICT_MAX
+
+
+def red_flag_count(
+    *,
+    asked: Sequence[str],
+    answers: Mapping[str, Any],
+    scores: Sequence[Mapping[str, Any]],
+    weighing: Mapping[str, Any],
+) -> int:
+    """How many red flags the clinician summary shows for a frozen result (its four kinds).
+
+    Stored on the result when it is frozen, so the dashboard can show and sort by it without
+    reading answers; ``summary.context`` builds the same flags one by one.
+    """
+    count = len(answer_flags_raised(answers, asked=asked))
+    count += sum(1 for score in scores if is_severe(score))
+    count += sum(1 for score in scores if has_decisional_conflict(score))
+    count += sum(
+        1
+        for excluded in (weighing or {}).get("not_suitable", [])
+        if any(reason.get("rule_id") for reason in excluded.get("reasons", []))
+    )
+    return count

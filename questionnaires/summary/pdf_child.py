@@ -19,7 +19,11 @@ def main() -> None:
     from questionnaires.pdf import pdf_render
 
     request = json.loads(sys.stdin.buffer.read().decode("utf-8"))
-    pdf = pdf_render(html=request["html"], stylesheets=request["stylesheets"])
+    pdf = pdf_render(
+        html=request["html"],
+        stylesheets=request["stylesheets"],
+        balance_classes=request.get("balance_classes", ()),
+    )
     sys.stdout.buffer.write(pdf)
     sys.stdout.buffer.flush()
 

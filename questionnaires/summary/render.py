@@ -1,8 +1,9 @@
 """The summary as HTML and as PDF, from one template family, within a time limit.
 
 * ``summary_html(context=…)``: the complete HTML document (``summary/summary_pdf.html`` for
-  the clinician, ``summary/patient_pdf.html`` for the patient's copy). The web page uses the
-  same section templates through ``summary/summary.html``.
+  the clinician; ``summary/patient_pdf.html``, its own plain-language document, for the
+  patient). The clinician's web page uses the clinician's sections through
+  ``summary/summary.html``.
 * ``summary_pdf(context=…)``: that document through the project's one WeasyPrint setup
   (``questionnaires.pdf.pdf_render``: static-only URL fetcher, one font configuration and
   parsed stylesheet per process, tagged PDF), with the time limit below.
@@ -49,8 +50,11 @@ if TYPE_CHECKING:  # annotations only: the context module imports this one at ru
 
 # Bump when a template, the print stylesheet or the context changes what a PDF shows: stored
 # PDFs are keyed by it, so the next download renders the new version.
-SUMMARY_TEMPLATE_VERSION = "2026.1"
+SUMMARY_TEMPLATE_VERSION = "2026.2"
 PRINT_STYLESHEET = "css/print-summary.css"
+# Tighter, then looser, layouts tried when a page would be less than a quarter filled
+# (``questionnaires.pdf.pdf_render``); the print stylesheet defines both classes.
+BALANCE_CLASSES = ("layout-tight", "layout-loose")
 DOCUMENT_TEMPLATES = {
     "clinician": "summary/summary_pdf.html",
     "patient": "summary/patient_pdf.html",
@@ -87,18 +91,28 @@ def summary_html(*, context: SummaryContext) -> str:
 
 def summary_pdf(*, context: SummaryContext, seconds: float | None = None) -> RenderedPdf:
     """The summary as PDF bytes with its page count, within the time limit."""
-    return html_pdf(html=summary_html(context=context), seconds=seconds)
+    return html_pdf(
+        html=summary_html(context=context), seconds=seconds, balance_classes=BALANCE_CLASSES
+    )
 
 
 def html_pdf(
-    *, html: str, stylesheets: Sequence[str] = (PRINT_STYLESHEET,), seconds: float | None = None
+    *,
+    html: str,
+    stylesheets: Sequence[str] = (PRINT_STYLESHEET,),
+    seconds: float | None = None,
+    balance_classes: Sequence[str] = (),
 ) -> RenderedPdf:
     limit = settings.SDM_PDF_TIME_LIMIT_SECONDS if seconds is None else seconds
     if _can_use_alarm():
         with time_limit(limit):
-            pdf = pdf_render(html=html, stylesheets=list(stylesheets))
+            pdf = pdf_render(
+                html=html, stylesheets=list(stylesheets), balance_classes=balance_classes
+            )
     else:
-        pdf = _render_in_child(html=html, stylesheets=stylesheets, seconds=limit)
+        pdf = _render_in_child(
+            html=html, stylesheets=stylesheets, seconds=limit, balance_classes=balance_classes
+        )
     return RenderedPdf(pdf=pdf, pages=pdf_page_count(pdf))
 
 
@@ -132,8 +146,16 @@ def time_limit(seconds: float):
             signal.setitimer(signal.ITIMER_REAL, *previous_timer)
 
 
-def _render_in_child(*, html: str, stylesheets: Sequence[str], seconds: float) -> bytes:
-    payload = json.dumps({"html": html, "stylesheets": list(stylesheets)}).encode("utf-8")
+def _render_in_child(
+    *, html: str, stylesheets: Sequence[str], seconds: float, balance_classes: Sequence[str] = ()
+) -> bytes:
+    payload = json.dumps(
+        {
+            "html": html,
+            "stylesheets": list(stylesheets),
+            "balance_classes": list(balance_classes),
+        }
+    ).encode("utf-8")
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "sdm.settings"),

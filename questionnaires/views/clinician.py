@@ -20,7 +20,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from questionnaires.letters import invitation_letter_pdf, patient_link, qr_code_svg
+from questionnaires.letters import (
+    code_page_url,
+    invitation_code_text,
+    invitation_letter_pdf,
+    patient_link,
+    qr_code_svg,
+)
 from questionnaires.models import AuditAction, Invitation, Response
 from questionnaires.models.response import InvitationStatus
 from questionnaires.selectors.access import (
@@ -28,6 +34,7 @@ from questionnaires.selectors.access import (
     responses_for_user,
 )
 from questionnaires.selectors.dashboard import (
+    SORTS,
     dashboard_invitations,
     dashboard_status_counts,
     invitation_status_expression,
@@ -62,7 +69,9 @@ def _invitation_with_status(request: HttpRequest, pk: int) -> Invitation:
 @clinician_required
 def dashboard(request: HttpRequest, *, teams) -> HttpResponse:
     form = DashboardFilterForm(request.GET or None)
-    filters = form.filters()
+    sort = request.GET.get("sort", "")
+    sort = sort if sort in SORTS else ""
+    filters = replace(form.filters(), sort=sort)
     now = timezone.now()
     rows = dashboard_invitations(user=request.user, filters=filters, now=now)
     page = Paginator(rows, DASHBOARD_PAGE_SIZE).get_page(request.GET.get("page"))
@@ -74,6 +83,19 @@ def dashboard(request: HttpRequest, *, teams) -> HttpResponse:
     query.pop("page", None)
     without_status = query.copy()
     without_status.pop("status", None)
+    sort_links = {}
+    for column in ("appointment", "flags"):
+        # First click: soonest appointment / most red flags first; the next click reverses.
+        first = column if column == "appointment" else f"-{column}"
+        reverse_of_first = first[1:] if first.startswith("-") else f"-{first}"
+        with_sort = query.copy()
+        with_sort["sort"] = reverse_of_first if sort == first else first
+        current = (
+            ("ascending" if not sort.startswith("-") else "descending")
+            if sort.lstrip("-") == column
+            else ""
+        )
+        sort_links[column] = {"query": with_sort.urlencode(), "aria_sort": current}
     status_links = []
     for status, label in STATUS_LABELS.items():
         with_status = without_status.copy()
@@ -92,6 +114,7 @@ def dashboard(request: HttpRequest, *, teams) -> HttpResponse:
             "active_status": filters.status,
             "filter_query": query.urlencode(),
             "revocable": REVOCABLE,
+            "sort_links": sort_links,
         },
     )
 
@@ -119,6 +142,7 @@ def invitation_new(request: HttpRequest, *, teams) -> HttpResponse:
             team=data["team"],
             actor=request.user,
             idempotency_key=data["submission_id"],
+            appointment_date=data.get("appointment_date"),
         )
     except InvitationAlreadyCreated:
         return render(request, "clinician/invitation_already_created.html", status=409)
@@ -137,6 +161,8 @@ def invitation_new(request: HttpRequest, *, teams) -> HttpResponse:
             "link": link,
             "token": token,
             "qr_svg": qr_code_svg(link=link),
+            "code": invitation_code_text(token),
+            "code_page": code_page_url(),
             "questionnaire_title": form.fields["questionnaire"].label_from_instance(
                 data["questionnaire"]
             ),

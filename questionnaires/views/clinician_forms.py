@@ -6,6 +6,7 @@ from django import forms
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from questionnaires.models import Disease, Questionnaire, Team, VersionStatus
@@ -118,6 +119,15 @@ class InviteForm(forms.Form):
             "max_value": _("The link can work for at most %(limit_value)s days."),
         },
     )
+    appointment_date = forms.DateField(
+        label=_("Appointment date (optional)"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Printed on the letter and shown on your dashboard."),
+        error_messages={
+            "invalid": _("Enter the appointment date as a date, for example 2026-12-24.")
+        },
+    )
     team = forms.ModelChoiceField(
         label=_("Team"),
         queryset=Team.objects.none(),
@@ -141,6 +151,12 @@ class InviteForm(forms.Form):
 
     def clean_patient_ref(self) -> str:
         return self.cleaned_data["patient_ref"].strip()
+
+    def clean_appointment_date(self):
+        day = self.cleaned_data.get("appointment_date")
+        if day is not None and day < timezone.localdate():
+            raise forms.ValidationError(_("The appointment date is in the past."))
+        return day
 
     def clean(self):
         cleaned = super().clean()

@@ -151,6 +151,10 @@ def invitation_link(demo_content, live_server) -> Callable[..., str]:
     """``invitation_link(disease="psoriasis", lang="en")``: a new patient link, made the way
     the README says (the management command), read from the command's last line."""
 
+    from questionnaires.models import Team
+
+    team, _created = Team.objects.get_or_create(name="Browser test clinic")
+
     def make(*, disease: str = "psoriasis", lang: str = "en") -> str:
         out = StringIO()
         call_command(
@@ -161,6 +165,8 @@ def invitation_link(demo_content, live_server) -> Callable[..., str]:
             disease,
             "--lang",
             lang,
+            "--team",
+            team.name,
             "--base-url",
             live_server.url,
             stdout=out,

@@ -3,7 +3,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from questionnaires.models import Invitation, Questionnaire
+from questionnaires.models import Invitation, Questionnaire, Team
 from questionnaires.services.interop import questionnaire_import
 from questionnaires.services.invitations import invitation_resolve
 from tests.factories import clinic_definition, draft, fresh_rate_limits, publish  # noqa: F401
@@ -12,9 +12,19 @@ from tests.paths import PUBLIC_FHIR
 pytestmark = pytest.mark.django_db
 
 
-def run(*arguments) -> list[str]:
+TEAM = "Test clinic"
+
+
+@pytest.fixture(autouse=True)
+def team():
+    return Team.objects.create(name=TEAM)
+
+
+def run(*arguments, team: str | None = TEAM) -> list[str]:
+    """The command's output lines; ``--team`` (required) is added unless ``team`` is None."""
     out = StringIO()
-    call_command("create_invitation", *arguments, stdout=out)
+    extra = ("--team", team) if team is not None and "--team" not in arguments else ()
+    call_command("create_invitation", *arguments, *extra, stdout=out)
     return out.getvalue().strip().splitlines()
 
 
@@ -89,7 +99,7 @@ def test_team_option_assigns_the_team_and_unknown_team_is_refused():
     from tests.factories import clinic_definition, publish
 
     version = publish(clinic_definition())
-    team = Team.objects.create(name="Demo clinic")
+    team = Team.objects.create(name="Demo clinic")  # besides the autouse "Test clinic"
     call_command(
         "create_invitation",
         "--questionnaire",
@@ -109,3 +119,42 @@ def test_team_option_assigns_the_team_and_unknown_team_is_refused():
             stdout=StringIO(),
         )
     assert Invitation.objects.count() == 1
+
+
+def test_without_a_team_it_exits_with_a_clear_error_and_creates_nothing():
+    publish(clinic_definition())
+    with pytest.raises(CommandError, match="--team is required") as refused:
+        run("--questionnaire", "clinic", team=None)
+    assert "Test clinic" in str(refused.value)  # the teams it could use
+    assert not Invitation.objects.exists()
+
+
+def test_it_prints_the_type_in_code_and_sets_the_appointment(client, settings):
+    import datetime
+
+    from questionnaires.services.invitation_codes import normalise_code
+
+    settings.SDM_BASE_URL = "https://sdm.example.org"
+    publish(clinic_definition())
+    day = datetime.date.today() + datetime.timedelta(days=10)
+    lines = run("--questionnaire", "clinic", "--appointment", day.isoformat())
+    code_line = next(line for line in lines if line.startswith("Type-in code: "))
+    assert "https://sdm.example.org/code/" in code_line
+    code = normalise_code(code_line.split()[2])
+    assert code is not None
+    assert Invitation.objects.get().appointment_date == day
+    answer = client.post("/code/", {"code": code})
+    assert answer.status_code == 302
+    assert client.get(answer["Location"]).status_code == 200
+
+
+def test_a_bad_or_past_appointment_date_is_refused():
+    import datetime
+
+    publish(clinic_definition())
+    with pytest.raises(CommandError, match="not a date"):
+        run("--questionnaire", "clinic", "--appointment", "24/12/2026")
+    yesterday = datetime.date.today() - datetime.timedelta(days=1)
+    with pytest.raises(CommandError, match="in the past"):
+        run("--questionnaire", "clinic", "--appointment", yesterday.isoformat())
+    assert not Invitation.objects.exists()

@@ -32,7 +32,7 @@ def test_renders_a_response_to_a_pdf_file_and_audits_it(demo, tmp_path):
     response_id = demo.responses["multiple_sclerosis"]
     call_command("render_summary", "--response", str(response_id), "--out", str(out))
     pages, text = _pdf_text(out)
-    assert 1 <= pages <= 3
+    assert 1 <= pages <= 4  # page 1, the options, the appendix of every answer
     assert "Red flags" in text
     (event,) = AuditEvent.objects.filter(
         action=AuditAction.SUMMARY_PDF_DOWNLOADED, response_id_ref=response_id
@@ -73,7 +73,7 @@ def test_the_patient_copy_as_html(demo, tmp_path):
     )
     html = out.read_text(encoding="utf-8")
     assert html.startswith("<!doctype html>")
-    assert '<blockquote lang="zh-hans">' in html
+    assert '<blockquote lang="zh-hans"' in html
     assert "Your goals and questions" in html
 
 
@@ -116,7 +116,7 @@ def test_each_conditions_demo_case_is_a_valid_pdf_of_at_most_three_pages(
     )
     assert out.read_bytes().startswith(b"%PDF-")
     reader = pypdf.PdfReader(io.BytesIO(out.read_bytes()))  # parses the whole file
-    assert 1 <= len(reader.pages) <= 3
+    assert 1 <= len(reader.pages) <= 4
     text = "".join(page.extract_text() for page in reader.pages)
     with translation.override(language):
         disclaimer = gettext("Not a recommendation")

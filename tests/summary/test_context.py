@@ -10,7 +10,7 @@ from questionnaires.models import Response, Result
 from questionnaires.selectors.definitions import version_definition
 from questionnaires.summary.context import summary_context_build
 from questionnaires.summary.flags import FlagKind
-from tests.summary.builders import CHINESE_TEXT, COMMON
+from tests.summary.builders import CHINESE_TEXT, COMMON, CONDITIONS
 
 
 def _definition(response_id: int):
@@ -205,3 +205,11 @@ def test_the_patient_copy_uses_the_patient_wording(demo):
 def test_an_unknown_audience_is_refused(demo):
     with pytest.raises(ValueError):
         _build(demo.responses["psoriasis"], audience="insurer")
+
+
+@pytest.mark.parametrize("condition", CONDITIONS)
+def test_the_stored_red_flag_count_is_the_number_the_summary_shows(demo, condition):
+    """The dashboard sorts by ``Result.red_flags``: it must be the summary's own count."""
+    response_id = demo.responses[condition]
+    context = summary_context_build(response=response_id, language="en", audience="clinician")
+    assert Result.objects.get(response_id=response_id).red_flags == len(context.flags)

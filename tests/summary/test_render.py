@@ -15,6 +15,7 @@ import pytest
 from django.conf import settings
 
 from questionnaires.models import Response, Result
+from questionnaires.pdf import MIN_PAGE_FILL, page_fills, pdf_layout
 from questionnaires.selectors.definitions import version_definition
 from questionnaires.summary import render
 from questionnaires.summary.context import summary_context_build
@@ -32,11 +33,13 @@ SECTION_HEADINGS_EN = (
     "Patient reference",
     "Red flags",
     "The patient's goals and own questions",
+    "Priorities and risk limits",
     "Disease activity",
     "Treatment history",
-    "Priorities and risk limits",
+    "Safety answers",
     "Options and how they fit the patient's priorities",
     "Decision readiness",
+    "Appendix: every answer, by step",
     "About this summary",
     "Not a recommendation",
 )
@@ -83,18 +86,19 @@ def _in_order(text: str, needles) -> list[int]:
 
 
 @pytest.mark.parametrize("condition", CONDITIONS)
-def test_each_demo_summary_has_its_sections_in_order_on_at_most_three_pages(
+def test_each_demo_summary_has_its_sections_in_order_on_at_most_four_pages(
     demo, rendered, condition
 ):
     context, pdf = rendered(demo.responses[condition])
     reader = pypdf.PdfReader(io.BytesIO(pdf))
-    assert 1 <= len(reader.pages) <= 3
+    # Page 1 is the consultation's view; the options and the appendix of every answer follow.
+    assert 1 <= len(reader.pages) <= 4
     assert pdf_page_count(pdf) == len(reader.pages)
     text = _text(pdf)
     _in_order(text, SECTION_HEADINGS_EN)
     # The options, ranked as frozen, inside the options section.
     options_at = text.find("Options and how they fit")
-    readiness_at = text.find("Decision readiness")
+    readiness_at = text.find("Decision readiness", options_at)
     names = [row.name for row in context.options.rows]
     positions = _in_order(text[options_at:readiness_at], names)
     assert positions == sorted(positions)
@@ -113,6 +117,12 @@ def test_red_flags_are_on_the_first_page(demo, rendered):
     questions = version_definition(Response.objects.get(pk=response_id).version).question_map()
     assert _flat(questions["safety_tb"].text["en"]) in first_page
     assert "Possible decisional conflict (SURE)" in first_page
+    # The consultation's view is on page 1 too: the activity answers beside the score (the
+    # joint-pain answer is the psoriatic-arthritis signal) and the treatments tried.
+    for heading in ("Disease activity", "Treatment history"):
+        assert heading in first_page
+    assert _flat(questions["pso_joint_pain"].text["en"]) in first_page
+    assert "Methotrexate (tablets or injections)" in first_page
 
 
 def test_a_chinese_answered_summary_read_in_english(demo, rendered):
@@ -151,25 +161,46 @@ def test_the_html_marks_languages_and_has_no_inline_styles(demo):
     html = summary_html(context=context)
     assert '<html lang="en">' in html
     assert f"<title>{context.title}</title>" in html
-    assert '<blockquote lang="zh-hans">' in html
+    assert '<blockquote lang="zh-hans"' in html
     assert " style=" not in html  # the Content Security Policy forbids inline styles
 
 
-def test_the_patient_copy(demo, rendered):
-    _, pdf = rendered(demo.responses["psoriasis"], "en", "patient")
+@pytest.mark.parametrize("condition", CONDITIONS)
+def test_the_patient_copy_is_its_own_plain_language_document(demo, rendered, condition):
+    """Issue 10, acceptance 3: not the clinician's layout, none of its jargon, no ranking."""
+    context, pdf = rendered(demo.responses[condition], "en", "patient")
+    _, clinician_pdf = rendered(demo.responses[condition], "en", "clinician")
     text = _text(pdf)
     _in_order(
         text,
         (
             "Your treatment discussion summary",
-            "Things to talk about first",
+            "What matters most to you",
             "Your goals and questions",
-            "How the options fit what matters to you",
+            "Options to talk about with your care team",
+            "Questions you could ask at your visit",
             "This is not a recommendation",
         ),
     )
-    assert "Red flags" not in text
-    assert 1 <= len(pypdf.PdfReader(io.BytesIO(pdf)).pages) <= 3
+    clinician_text = _text(clinician_pdf)
+    assert "Red flags" not in text and "Red flags" in clinician_text
+    assert "Appendix" not in text
+    for word in ("centroid", "status quo", "close call"):
+        assert word not in text.lower(), word
+    assert not re.search(r"\bfit(s|ted|ting)?\b", text, re.IGNORECASE)
+    # Options in alphabetical order, never by score; no score is printed.
+    options_at = text.find("Options to talk about")
+    names = sorted(row.name for row in context.options.rows)
+    positions = _in_order(text[options_at:], names)
+    assert positions == sorted(positions)
+    assert not any(f"{row.fit}" + " of 100" in text for row in context.options.rows)
+    # No nearly empty page.
+    document = pdf_layout(
+        html=summary_html(context=context),
+        stylesheets=[render.PRINT_STYLESHEET],
+        balance_classes=render.BALANCE_CLASSES,
+    )
+    assert min(page_fills(document)) >= MIN_PAGE_FILL, page_fills(document)
 
 
 def test_a_page_of_the_demo_pdf_as_png(demo, rendered):

@@ -256,3 +256,33 @@ def test_the_token_is_never_logged(logged_in, questionnaire, caplog):
     assert caplog.records  # the refused letter request did log (a 404 warning)
     assert all(token not in record.getMessage() for record in caplog.records)
     assert all(token not in str(record.args) for record in caplog.records)
+
+
+def test_the_created_page_shows_the_type_in_code_a_copy_button_and_the_appointment(
+    logged_in, questionnaire
+):
+    import datetime
+
+    from questionnaires.services.invitation_codes import code_for_token, grouped
+
+    day = datetime.date.today() + datetime.timedelta(days=7)
+    answer = logged_in.post(URL, _valid(logged_in, questionnaire, appointment_date=day.isoformat()))
+    page = answer.content.decode()
+    token = _hidden_token(page)
+    assert grouped(code_for_token(token)) in page
+    assert 'data-copy-target="patient-link"' in page and "js/copy.js" in page
+    assert Invitation.objects.get().appointment_date == day
+    dashboard = logged_in.get(reverse("clinician:dashboard")).content.decode()
+    assert f"{day.day} {day:%b} {day.year}" in dashboard
+
+
+def test_an_appointment_in_the_past_is_refused(logged_in, questionnaire):
+    import datetime
+
+    yesterday = datetime.date.today() - datetime.timedelta(days=1)
+    answer = logged_in.post(
+        URL, _valid(logged_in, questionnaire, appointment_date=yesterday.isoformat())
+    )
+    assert answer.status_code == 400
+    assert "The appointment date is in the past." in answer.content.decode()
+    assert not Invitation.objects.exists()
