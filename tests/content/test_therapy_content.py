@@ -714,6 +714,37 @@ ADDED_REFERENCES = {
 }
 
 
+# Issue 8, engine side (i8e): labels and guidelines added as the source of the new rules and
+# scopes it wrote for existing therapies (boxed warnings, severe heart failure, second-line
+# EU labels, relapsing-only labels, lupus nephritis scope). They come before the content
+# side's additions in each list.
+FDA_LABEL = "https://api.fda.gov/drug/label.json?search=openfda.generic_name%3A%22{}%22"
+EULAR_SLE_2023 = "https://ard.bmj.com/content/83/1/15"
+ENGINE_ADDED_REFERENCES = {
+    "adalimumab": ["https://doi.org/10.1038/s41584-022-00798-0"],
+    "ixekizumab": [FDA_LABEL.format("ixekizumab")],
+    "natalizumab": ["https://www.ema.europa.eu/en/medicines/human/EPAR/tysabri"],
+    "obinutuzumab": [FDA_LABEL.format("obinutuzumab"), EULAR_SLE_2023],
+    "ivig": [FDA_LABEL.format("immune%20globulin%20intravenous%20%28human%29")],
+    "upadacitinib": [
+        FDA_LABEL.format("upadacitinib"),
+        "https://www.ema.europa.eu/en/medicines/human/referrals/janus-kinase-inhibitors-jaki",
+    ],
+    "ruxolitinib_cream": ["https://www.nejm.org/doi/full/10.1056/NEJMoa2118828"],
+    "apremilast": [FDA_LABEL.format("apremilast")],
+    "deucravacitinib": [FDA_LABEL.format("deucravacitinib")],
+    "methotrexate": [FDA_LABEL.format("methotrexate")],
+    "cyclosporine": [FDA_LABEL.format("cyclosporine")],
+    "mycophenolate": [FDA_LABEL.format("mycophenolate%20mofetil")],
+    "fingolimod": ["https://www.ema.europa.eu/en/medicines/human/EPAR/gilenya"],
+    "teriflunomide": [FDA_LABEL.format("teriflunomide")],
+    "interferon_beta": [
+        FDA_LABEL.format("interferon%20beta-1a"),
+        "https://doi.org/10.1177/1352458517751049",
+    ],
+}
+
+
 def public_address(url: str) -> str:
     for staging, public in STAGING_REPLACEMENTS.items():
         if url.startswith(staging):
@@ -729,7 +760,8 @@ def test_every_reference_comes_from_the_facts(facts: dict[str, dict[str, Any]]) 
             for raw in entry["references"]
             if facts_address(raw) not in REMOVED_REFERENCES.get(slug, set())
         ]
-        assert ours == from_facts + ADDED_REFERENCES.get(slug, []), slug
+        added = ENGINE_ADDED_REFERENCES.get(slug, []) + ADDED_REFERENCES.get(slug, [])
+        assert ours == from_facts + added, slug
 
 
 # --- rules --------------------------------------------------------------------------------
@@ -776,7 +808,59 @@ def test_rule_evidence_is_a_reviewed_source() -> None:
             assert rule["evidence"], rule["id"]
 
 
-def _condition_problems(node: Any, path: str) -> list[str]:
+# Operators a rule may use on each kind of answer. Stricter than the engine's registry on
+# purpose: a yes/no answer is tested with eq/ne, never with a list.
+NUMBER_OPS = INTEGER_OPS
+OPERATORS_FOR_KIND: dict[str, set[str]] = {
+    "yes_no": YES_NO_OPS,
+    "single_choice": CHOICE_OPS,
+    "multiple_choice": {"contains", "contains_any"} | PRESENCE,
+    "integer": NUMBER_OPS,
+    "decimal": NUMBER_OPS,
+    "rating": NUMBER_OPS,
+}
+# The derived answers the weighing service documents besides the questions
+# (questionnaires/services/weighing.py, "Derived answers"; docs/weighing.md).
+PRIOR_THERAPY_KEYS = ("prior.tried", "prior.not_effective", "prior.side_effects")
+PRIOR_STOP_REASONS = "prior.stop_reasons"
+DERIVED_YES_NO_KEYS = ("ms.highly_active", "disease.active")
+
+
+def rule_answer_keys() -> dict[str, tuple[str, frozenset[Any] | None]]:
+    """Every answer key a rule may test, read from the demo questionnaire definition:
+    key -> (kind, the values a choice may take, or None when any value of the kind fits)."""
+    document = json.loads(DEMO_FILE.read_text(encoding="utf-8"))
+    keys: dict[str, tuple[str, frozenset[Any] | None]] = {}
+    stop_reasons: frozenset[Any] = frozenset()
+    for question in demo_questions().values():
+        choices = frozenset(choice["value"] for choice in question.get("choices") or [])
+        keys[question["key"]] = (question["kind"], choices or None)
+        for child in question.get("children") or []:
+            if child["key"] == "prior_stop_reason":
+                stop_reasons = frozenset(choice["value"] for choice in child["choices"])
+    for scale in document["scales"]:
+        keys[f"scale.{scale['key']}.severity"] = ("single_choice", frozenset(SEVERITIES))
+        keys[f"scale.{scale['key']}.score"] = ("decimal", None)
+    slugs = frozenset(therapy_map()) - {STATUS_QUO}
+    for key in PRIOR_THERAPY_KEYS:
+        keys[key] = ("multiple_choice", slugs)
+    keys[PRIOR_STOP_REASONS] = ("multiple_choice", stop_reasons)
+    for key in DERIVED_YES_NO_KEYS:
+        keys[key] = ("yes_no", None)
+    return keys
+
+
+def _value_fits(kind: str, choices: frozenset[Any] | None, item: Any) -> bool:
+    if kind == "yes_no":
+        return isinstance(item, bool)
+    if kind in ("single_choice", "multiple_choice"):
+        return choices is not None and item in choices
+    if kind in ("integer", "rating"):
+        return isinstance(item, int) and not isinstance(item, bool)
+    return isinstance(item, int | float) and not isinstance(item, bool)
+
+
+def _condition_problems(node: Any, path: str, known: Mapping[str, Any]) -> list[str]:
     """Structural check of a rule condition against the answer keys of the demo questionnaire."""
     if not isinstance(node, Mapping) or not node:
         return [f"{path}: a condition is a non-empty object"]
@@ -786,39 +870,57 @@ def _condition_problems(node: Any, path: str) -> list[str]:
             return [f"{path}: one combinator per object"]
         name = combinators[0]
         if name == "not":
-            return _condition_problems(node["not"], f"{path}.not")
+            return _condition_problems(node["not"], f"{path}.not", known)
         parts = node[name]
         if not isinstance(parts, list) or not parts:
             return [f"{path}.{name}: a non-empty list"]
         return [
-            p for i, part in enumerate(parts) for p in _condition_problems(part, f"{path}[{i}]")
+            p
+            for i, part in enumerate(parts)
+            for p in _condition_problems(part, f"{path}[{i}]", known)
         ]
     if set(node) - {"q", "op", "value"}:
         return [f"{path}: unknown fields {sorted(set(node) - {'q', 'op', 'value'})}"]
     key, op, value = node.get("q"), node.get("op"), node.get("value")
-    items = value if op in ("in", "not_in") else [value]
-    if op in ("in", "not_in") and (not isinstance(value, list) or not value):
-        return [f"{path}: '{op}' takes a non-empty list"]
-    if key in ALL_YES_NO_KEYS:
-        allowed, valid = YES_NO_OPS, all(isinstance(item, bool) for item in items)
-    elif key in ALL_CHOICE_KEYS:
-        allowed, valid = CHOICE_OPS, all(item in ALL_CHOICE_KEYS[key] for item in items)
-    elif key in INTEGER_KEYS:
-        allowed = INTEGER_OPS
-        valid = all(isinstance(item, int) and not isinstance(item, bool) for item in items)
-    else:
+    if key not in known:
         return [f"{path}: unknown answer key {key!r}"]
-    if op not in allowed:
-        return [f"{path}: operator {op!r} does not fit {key!r}"]
-    if op not in PRESENCE and not valid:
+    kind, choices = known[key]
+    if op not in OPERATORS_FOR_KIND.get(kind, set()):
+        return [f"{path}: operator {op!r} does not fit {key!r} ({kind})"]
+    listed = op in ("in", "not_in", "contains_any")
+    if listed and (not isinstance(value, list) or not value):
+        return [f"{path}: '{op}' takes a non-empty list"]
+    items = value if listed else [value]
+    if op not in PRESENCE and not all(_value_fits(kind, choices, item) for item in items):
         return [f"{path}: value {value!r} does not fit {key!r}"]
     return []
 
 
 def test_rule_conditions_use_only_the_known_answer_keys_and_operators() -> None:
+    known = rule_answer_keys()
     for rule in rules():
-        assert _condition_problems(rule["condition"], rule["id"]) == []
+        assert _condition_problems(rule["condition"], rule["id"], known) == []
         conditions.referenced_keys(rule["condition"])  # the engine's parser accepts it too
+
+
+def test_the_condition_check_rejects_what_the_questionnaire_does_not_ask() -> None:
+    known = rule_answer_keys()
+    wrong = {
+        "no such question": {"q": "safety_unknown", "op": "eq", "value": True},
+        "a list operator on yes/no": {"q": "safety_ibd", "op": "in", "value": [True]},
+        "a choice the question lacks": {"q": "sle_nephritis", "op": "eq", "value": "severe"},
+        "a therapy that does not exist": {"q": "prior.tried", "op": "contains", "value": "x"},
+        "a stop reason the question lacks": {
+            "q": "prior.stop_reasons",
+            "op": "contains",
+            "value": "boredom",
+        },
+        "eq on a multiple choice": {"q": "vit_sites", "op": "eq", "value": "hands"},
+        "a number as text": {"q": "ms_jcv_index", "op": "gt", "value": "1.5"},
+    }
+    for name, condition in wrong.items():
+        assert _condition_problems(condition, name, known) != [], name
+    assert _condition_problems({"q": "ms_jcv_index", "op": "gt", "value": 1.5}, "ok", known) == []
 
 
 def test_the_answer_keys_exist_in_the_demo_questionnaire() -> None:
