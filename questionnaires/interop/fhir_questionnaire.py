@@ -737,7 +737,9 @@ class _Importer:
             drafts.append(
                 _Draft(
                     question=QuestionDef(
-                        key=self.keys.make(item.get("linkId"), prefix="heading"),
+                        # "q" as for any display item: the export writes the heading as
+                        # one, and a re-import must give it the same key.
+                        key=self.keys.make(item.get("linkId"), prefix="q"),
                         kind=Kind.DISPLAY,
                         text=text,
                         help=help_text,

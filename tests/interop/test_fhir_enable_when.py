@@ -282,6 +282,27 @@ def test_behavior_any_needs_one_criterion():
     assert not shows(condition)
 
 
+def test_any_of_equals_on_one_single_choice_question_is_read_as_in():
+    # What our export writes for ``in``, so FHIR → ours → FHIR → ours keeps the condition.
+    condition, notes = translate(
+        when("LEVEL", ">", answerDecimal=Decimal("2")),
+        when("COLOUR", "=", answerCoding=coding("red")),
+        when("LEVEL", "=", answerCoding=coding("1.1", system="")),
+        when("COLOUR", "=", answerCoding=coding("blue")),
+        when("SMOKER", "=", answerBoolean=True),
+        behavior="any",
+    )
+    assert condition == {
+        "any": [
+            {"q": "level", "op": "in", "value": ["2.2", "3.3", "1.1"]},
+            {"q": "colour", "op": "in", "value": ["red", "blue"]},
+            {"q": "smoker", "op": "eq", "value": True},
+        ]
+    }
+    assert shows(condition, level="1.1") and shows(condition, colour="blue")
+    assert not shows(condition, colour="green", smoker=False)
+
+
 def test_a_missing_behavior_with_several_criteria_is_read_as_any_and_reported():
     condition, notes = translate(
         when("SMOKER", "=", answerBoolean=True), when("COUNT", ">", answerInteger=2)
