@@ -324,6 +324,10 @@ def _matching_values(
             text = _plain(answer)
             if text is None:
                 return [], notes, f"{answer_field} {_show(answer)} is not a simple value"
+            notes.append(
+                f"{answer_field} is compared with the option codes; exported as answerCoding, "
+                "as the options are"
+            )
             return [choice.value for choice in choices if choice.value == text], notes, None
         if answer_field == "answerDecimal" and c.as_number(answer) is not None:
             return _ordered_values(choices, c.EQ, c.as_number(answer), notes), notes, None

@@ -143,9 +143,14 @@ def test_equals_on_a_repeating_question_holds_when_any_answer_equals():
 
 def test_equals_with_a_bare_code_string_on_a_choice_compares_the_code():
     # Real files test coded options with answerString "2"; their authors mean the code.
-    condition, _ = translate(when("COLOUR", "=", answerString="red"))
+    condition, notes = translate(when("COLOUR", "=", answerString="red"))
     assert shows(condition, colour="red")
     assert not shows(condition, colour="blue")
+    # Our export writes it as answerCoding (as the options are), so the item says so.
+    assert notes == [
+        "enableWhen[0] (COLOUR = 'red'): answerString is compared with the option codes; "
+        "exported as answerCoding, as the options are"
+    ]
 
 
 # --- != ---------------------------------------------------------------------------------------
