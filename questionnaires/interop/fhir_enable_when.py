@@ -119,7 +119,38 @@ def to_condition(
         parts.append((label, part))
     if behavior == "all" or len(parts) == 1:
         return _combine_all(parts, notes), notes
-    return _combine_any(parts, notes), notes
+    single_choice = {
+        question.key
+        for question in items_by_link_id.values()
+        if question.kind in Kind.WITH_CHOICES and question.kind not in _MULTI_VALUED
+    }
+    return _merge_equal_tests(_combine_any(parts, notes), single_choice), notes
+
+
+def _merge_equal_tests(condition: Condition | None, single_choice: set[str]) -> Condition | None:
+    """``any`` of ``=`` tests on one single-choice question as one ``in`` test.
+
+    Our ``in`` exports as ``=`` tests under ``any`` (FHIR has no list operator); reading
+    them back as ``in`` again makes FHIR → ours → FHIR → ours give the same condition.
+    """
+    if not condition or set(condition) != {"any"}:
+        return condition
+    merged: list[Condition] = []
+    values: dict[str, list[Any]] = {}
+    for part in condition["any"]:
+        key = part.get("q")
+        if key in single_choice and part.get("op") in (c.EQ, c.IN):
+            new = part["value"] if part["op"] == c.IN else [part["value"]]
+            if key not in values:
+                values[key] = []
+                merged.append({"q": key, "op": c.IN, "value": values[key]})
+            values[key].extend(value for value in new if value not in values[key])
+        else:
+            merged.append(part)
+    for index, part in enumerate(merged):
+        if part.get("op") == c.IN and len(part["value"]) == 1:
+            merged[index] = {"q": part["q"], "op": c.EQ, "value": part["value"][0]}
+    return _join("any", merged)
 
 
 def _combine_all(parts: list[tuple[str, _Part]], notes: list[str]) -> Condition | None:
@@ -293,6 +324,10 @@ def _matching_values(
             text = _plain(answer)
             if text is None:
                 return [], notes, f"{answer_field} {_show(answer)} is not a simple value"
+            notes.append(
+                f"{answer_field} is compared with the option codes; exported as answerCoding, "
+                "as the options are"
+            )
             return [choice.value for choice in choices if choice.value == text], notes, None
         if answer_field == "answerDecimal" and c.as_number(answer) is not None:
             return _ordered_values(choices, c.EQ, c.as_number(answer), notes), notes, None

@@ -737,7 +737,9 @@ class _Importer:
             drafts.append(
                 _Draft(
                     question=QuestionDef(
-                        key=self.keys.make(item.get("linkId"), prefix="heading"),
+                        # "q" as for any display item: the export writes the heading as
+                        # one, and a re-import must give it the same key.
+                        key=self.keys.make(item.get("linkId"), prefix="q"),
                         kind=Kind.DISPLAY,
                         text=text,
                         help=help_text,
@@ -883,6 +885,13 @@ class _Importer:
             expressions.pop("initial", None)
         if "calculated" in expressions:
             self.note(where, "calculatedExpression", _EXPRESSION_NOTES["calculated"])
+        if item.get("repeats") == "true":
+            self.note(
+                where,
+                "repeats",
+                "'repeats' is the text \"true\", not a boolean; read as true and exported as "
+                "the boolean true",
+            )
         if _repeats(item) and kind not in (Kind.MULTIPLE_CHOICE,):
             self.note(
                 where,
@@ -1074,6 +1083,14 @@ class _Importer:
             label = self.text_of(coding, "display", where) or {self.language: code}
             if score is None:
                 score = self.option_score(coding, where)
+            if not own_system(coding.get("system")) or "display" not in coding:
+                # The export writes every option as a full Coding, so it gains these.
+                self.note(
+                    where,
+                    "answerOption",
+                    "an option coding without a system or display is exported with our own "
+                    "system (urn:sdm:codesystem:…) and its label (the code) as display",
+                )
             return self.choice(code, label, score, own_system(coding.get("system")), where)
         for name, what in (
             ("valueString", None),
@@ -1126,6 +1143,13 @@ class _Importer:
                 number = extension.get("valueDecimal", extension.get("valueInteger"))
                 if _number(number) is not None:
                     score = _number(number)
+                    if url == ITEM_WEIGHT:
+                        self.note(
+                            where,
+                            "itemWeight",
+                            "an option's itemWeight is kept as its score and exported as "
+                            "ordinalValue, R4's name for the same extension",
+                        )
                     continue
                 self.note(where, extension_name(url), "a score that is not a number is not kept")
             else:
@@ -1158,9 +1182,19 @@ class _Importer:
                     found["min_value" if url == MIN_VALUE else "max_value"] = number
                     continue
             elif url == UNIT and kind in (Kind.INTEGER, Kind.DECIMAL):
-                unit = _coding_text(extension.get("valueCoding"))
+                coding = extension.get("valueCoding")
+                unit = _coding_text(coding)
                 if unit:
                     found["unit"] = unit
+                    if set(coding) - {"display"}:
+                        # We keep the unit as text; its code (e.g. UCUM) is not carried.
+                        self.note(
+                            where,
+                            "unit",
+                            f"the unit is kept as the text '{unit}'; its coding "
+                            f"({_coding_summary(coding)}) is not kept and the export writes "
+                            "the text only",
+                        )
                     continue
             elif url == UNIT_OPTION and fhir_type == "quantity":
                 unit = _coding_text(extension.get("valueCoding"))
@@ -1473,6 +1507,10 @@ def _number(value: Any) -> Decimal | None:
         return None
     number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
     return number if number.is_finite() else None
+
+
+def _coding_summary(coding: Mapping[str, Any]) -> str:
+    return ", ".join(f"{name} {coding[name]}" for name in ("system", "code") if name in coding)
 
 
 def _coding_text(coding: Any) -> str:

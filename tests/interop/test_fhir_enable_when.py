@@ -143,9 +143,14 @@ def test_equals_on_a_repeating_question_holds_when_any_answer_equals():
 
 def test_equals_with_a_bare_code_string_on_a_choice_compares_the_code():
     # Real files test coded options with answerString "2"; their authors mean the code.
-    condition, _ = translate(when("COLOUR", "=", answerString="red"))
+    condition, notes = translate(when("COLOUR", "=", answerString="red"))
     assert shows(condition, colour="red")
     assert not shows(condition, colour="blue")
+    # Our export writes it as answerCoding (as the options are), so the item says so.
+    assert notes == [
+        "enableWhen[0] (COLOUR = 'red'): answerString is compared with the option codes; "
+        "exported as answerCoding, as the options are"
+    ]
 
 
 # --- != ---------------------------------------------------------------------------------------
@@ -280,6 +285,27 @@ def test_behavior_any_needs_one_criterion():
     assert shows(condition, count=3)
     assert not shows(condition, smoker=False, count=1)
     assert not shows(condition)
+
+
+def test_any_of_equals_on_one_single_choice_question_is_read_as_in():
+    # What our export writes for ``in``, so FHIR → ours → FHIR → ours keeps the condition.
+    condition, notes = translate(
+        when("LEVEL", ">", answerDecimal=Decimal("2")),
+        when("COLOUR", "=", answerCoding=coding("red")),
+        when("LEVEL", "=", answerCoding=coding("1.1", system="")),
+        when("COLOUR", "=", answerCoding=coding("blue")),
+        when("SMOKER", "=", answerBoolean=True),
+        behavior="any",
+    )
+    assert condition == {
+        "any": [
+            {"q": "level", "op": "in", "value": ["2.2", "3.3", "1.1"]},
+            {"q": "colour", "op": "in", "value": ["red", "blue"]},
+            {"q": "smoker", "op": "eq", "value": True},
+        ]
+    }
+    assert shows(condition, level="1.1") and shows(condition, colour="blue")
+    assert not shows(condition, colour="green", smoker=False)
 
 
 def test_a_missing_behavior_with_several_criteria_is_read_as_any_and_reported():

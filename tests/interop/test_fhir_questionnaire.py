@@ -333,7 +333,12 @@ def test_choice_options_keep_code_label_system_and_score():
         ChoiceDef("LA1", {"en": "Red"}, Decimal("1.5"), "http://loinc.org"),
         ChoiceDef("LA2", {"en": "LA2"}, Decimal(2), ""),
     )
-    assert result.report == ()
+    # Kept, but the export writes LA2 differently (ordinalValue, our system, a display),
+    # so the item says so.
+    assert [(note.path, note.feature) for note in result.report] == [
+        ("item[0] (linkId c)", "itemWeight"),
+        ("item[0] (linkId c)", "answerOption"),
+    ]
 
 
 def test_a_repeating_choice_is_a_multiple_choice_and_open_choice_is_reported():
@@ -347,7 +352,8 @@ def test_a_repeating_choice_is_a_multiple_choice_and_open_choice_is_reported():
         }
     )
     assert questions(result)["c"].kind == Kind.MULTIPLE_CHOICE
-    (note,) = result.report
+    # The option {"code": "a"} is also reported (the export gives it a system and display).
+    (note,) = [note for note in result.report if note.feature != "answerOption"]
     assert note.feature == "open-choice"
     assert "free-text 'other' answer is not supported" in note.detail
 
@@ -442,7 +448,9 @@ def test_flags_bounds_and_unit_are_kept():
     assert (weight.required, weight.read_only, weight.unit) == (True, True, "kg")
     assert (weight.min_value, weight.max_value) == (Decimal("0.5"), Decimal(300))
     assert name.max_length == 40
-    assert result.report == ()
+    # The unit is kept as text; its UCUM coding is not, and the item says so.
+    assert [(note.path, note.feature) for note in result.report] == [("item[0] (linkId w)", "unit")]
+    assert "system http://unitsofmeasure.org, code kg" in result.report[0].detail
 
 
 @pytest.mark.parametrize(
