@@ -54,7 +54,7 @@ SUMMARY_TEMPLATE_VERSION = "2026.2"
 PRINT_STYLESHEET = "css/print-summary.css"
 # Tighter, then looser, layouts tried when a page would be less than a quarter filled
 # (``questionnaires.pdf.pdf_render``); the print stylesheet defines both classes.
-BALANCE_CLASSES = ("layout-tight", "layout-loose")
+BALANCE_CLASSES = ("layout-tight", "layout-loose", "layout-tighter", "layout-looser")
 DOCUMENT_TEMPLATES = {
     "clinician": "summary/summary_pdf.html",
     "patient": "summary/patient_pdf.html",

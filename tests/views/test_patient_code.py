@@ -93,17 +93,25 @@ def test_a_malformed_code_gets_a_clear_message(client):
     assert client.post(URL, {}).status_code == 400
 
 
-def test_guessing_codes_is_rate_limited_like_tokens(client, version):
+def test_guessing_codes_backs_off_like_tokens_and_a_right_code_always_opens(
+    client, settings, version
+):
+    settings.SDM_GUESS_FREE_PER_ADDRESS = 20
     _invitation, token = invite(version)
     code = code_for_token(token)
     wrong = [c for c in ("ABCDEFGHJK", "BCDEFGHJKM") if c != code][0]
-    for _attempt in range(20):
+    for _attempt in range(21):  # 20 free failures, the 21st starts the wait
         assert client.post(URL, {"code": wrong}).status_code == 400
-    limited = client.post(URL, {"code": grouped(code)})
+    limited = client.post(URL, {"code": wrong})
     assert limited.status_code == 429
+    assert int(limited["Retry-After"]) >= 1
     assert "Too many attempts" in limited.content.decode()
-    # The budget is shared with links: the real link is refused from this address too.
-    assert client.get(reverse("patient:landing", kwargs={"token": token})).status_code == 429
+    # The count is shared with links: a wrong link from this address waits too ...
+    wrong_link = client.get(reverse("patient:landing", kwargs={"token": "not-a-token"}))
+    assert wrong_link.status_code == 429
+    # ... but the right code and the right link are never refused for wrong guesses.
+    assert client.post(URL, {"code": grouped(code)}).status_code == 302
+    assert client.get(reverse("patient:landing", kwargs={"token": token})).status_code == 200
     assert Client(REMOTE_ADDR="10.0.0.9").post(URL, {"code": grouped(code)}).status_code == 302
 
 
