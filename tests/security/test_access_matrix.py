@@ -51,6 +51,8 @@ ADMIN_SITE = row(ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN
 
 MATRIX: dict[str, dict[str, object]] = {
     "home": same(200),
+    # The type-in code form: anyone may see it; what it unlocks is the code's own link.
+    "enter_code": same(200),
     "set_language": same(302),  # GET: back to where the visitor came from
     "login": same(200),
     "admin/login/": row(200, 200, 200, 200, 200, 302),
@@ -105,6 +107,11 @@ ADMIN_EXCEPTIONS: dict[str, dict[str, object]] = {
     "admin:questionnaires_response_add": row(*(ADMIN_LOGIN,) * 5, 403),
     "admin:questionnaires_auditevent_add": row(*(ADMIN_LOGIN,) * 5, 403),
     "admin:questionnaires_auditevent_delete": row(*(ADMIN_LOGIN,) * 5, 403),
+    # Steps and questions are added and removed on their version's (step's) page only.
+    "admin:questionnaires_step_add": row(*(ADMIN_LOGIN,) * 5, 403),
+    "admin:questionnaires_step_delete": row(*(ADMIN_LOGIN,) * 5, 403),
+    "admin:questionnaires_question_add": row(*(ADMIN_LOGIN,) * 5, 403),
+    "admin:questionnaires_question_delete": row(*(ADMIN_LOGIN,) * 5, 403),
 }
 # Every other admin URL (index, each model's list/add/change/delete/history, app lists, the
 # catch-all) answers only staff; the models registered are listed so that registering
@@ -120,9 +127,11 @@ ADMIN_MODELS = {
     "questionnaires.instrument",
     "questionnaires.invitation",
     "questionnaires.questionnaire",
+    "questionnaires.question",
     "questionnaires.questionnaireversion",
     "questionnaires.response",
     "questionnaires.simulationcase",
+    "questionnaires.step",
     "questionnaires.team",
     "questionnaires.therapy",
     "questionnaires.therapyrule",
@@ -248,6 +257,8 @@ POST_MATRIX: dict[str, dict[str, object]] = {
     "clinician:invitation_revoke": row(LOGIN, LOGIN, LOGIN, 409, 404, 403),
     "clinician:response_review": row(LOGIN, LOGIN, LOGIN, 302, 404, 403),
     "patient:start": row(404, 302, 302, 404, 404, 404),
+    # No code posted: the form answers 400 ("enter the code") to everyone; it has no door.
+    "enter_code": same(400),
     "patient:language": row(404, 302, 302, 404, 404, 404),
     "patient:preview_start": PREVIEW,
     "patient:preview_language": PREVIEW,
