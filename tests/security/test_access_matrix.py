@@ -19,7 +19,9 @@ import pytest
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.test import Client
+from django.urls import reverse
 
+from questionnaires.middleware import RequireSecondFactor
 from questionnaires.models import Team
 from questionnaires.services.responses import response_start_preview
 from tests import clinic_factories as make
@@ -245,6 +247,35 @@ def test_each_role_gets_what_the_matrix_says(world, settings):
                     f"{_key(route)} {url} as {role}: {answer.status_code} "
                     f"{answer.get('Location', '')} (expected {expected[role]})"
                 )
+            # Every answer, whoever asks and whatever it is, stays out of the browser cache.
+            if "no-store" not in answer.get("Cache-Control", ""):
+                wrong.append(f"{_key(route)} {url} as {role}: no Cache-Control: no-store")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_with_mfa_required_an_unverified_staff_member_reaches_only_the_mfa_pages(world, settings):
+    """Pages added later are behind the second factor too, unless they are on the short
+    list ``RequireSecondFactor.ALWAYS_ALLOWED`` (the factor's own pages, login, logout and
+    the language switch)."""
+    settings.SDM_REQUIRE_MFA = True
+    settings.SDM_GUESS_FREE_PER_ADDRESS = 10_000
+    # The gate matches URL names without namespace: the admin's login and logout pass too.
+    allowed = set(RequireSecondFactor.ALWAYS_ALLOWED) | {
+        "admin/login/",
+        "admin:login",
+        "admin:logout",
+    }
+    enrol = reverse("mfa_enrol")
+    wrong = []
+    for role in ("clinician_a", "admin"):
+        client = _client(role, world)
+        for route in all_routes():
+            if _key(route) in allowed:
+                continue
+            url = _url(route, role, world)
+            answer = client.get(url)
+            if not (answer.status_code == 302 and answer["Location"].startswith(enrol)):
+                wrong.append(f"{_key(route)} {url} as {role}: {answer.status_code}")
     assert not wrong, "\n".join(wrong)
 
 
