@@ -19,7 +19,9 @@ import pytest
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.test import Client
+from django.urls import reverse
 
+from questionnaires.middleware import RequireSecondFactor
 from questionnaires.models import Team
 from questionnaires.services.responses import response_start_preview
 from tests import clinic_factories as make
@@ -51,6 +53,8 @@ ADMIN_SITE = row(ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN
 
 MATRIX: dict[str, dict[str, object]] = {
     "home": same(200),
+    # The type-in code form: anyone may see it; what it unlocks is the code's own link.
+    "enter_code": same(200),
     "set_language": same(302),  # GET: back to where the visitor came from
     "login": same(200),
     "admin/login/": row(200, 200, 200, 200, 200, 302),
@@ -105,6 +109,11 @@ ADMIN_EXCEPTIONS: dict[str, dict[str, object]] = {
     "admin:questionnaires_response_add": row(*(ADMIN_LOGIN,) * 5, 403),
     "admin:questionnaires_auditevent_add": row(*(ADMIN_LOGIN,) * 5, 403),
     "admin:questionnaires_auditevent_delete": row(*(ADMIN_LOGIN,) * 5, 403),
+    # Steps and questions are added and removed on their version's (step's) page only.
+    "admin:questionnaires_step_add": row(*(ADMIN_LOGIN,) * 5, 403),
+    "admin:questionnaires_step_delete": row(*(ADMIN_LOGIN,) * 5, 403),
+    "admin:questionnaires_question_add": row(*(ADMIN_LOGIN,) * 5, 403),
+    "admin:questionnaires_question_delete": row(*(ADMIN_LOGIN,) * 5, 403),
 }
 # Every other admin URL (index, each model's list/add/change/delete/history, app lists, the
 # catch-all) answers only staff; the models registered are listed so that registering
@@ -120,9 +129,11 @@ ADMIN_MODELS = {
     "questionnaires.instrument",
     "questionnaires.invitation",
     "questionnaires.questionnaire",
+    "questionnaires.question",
     "questionnaires.questionnaireversion",
     "questionnaires.response",
     "questionnaires.simulationcase",
+    "questionnaires.step",
     "questionnaires.team",
     "questionnaires.therapy",
     "questionnaires.therapyrule",
@@ -236,6 +247,35 @@ def test_each_role_gets_what_the_matrix_says(world, settings):
                     f"{_key(route)} {url} as {role}: {answer.status_code} "
                     f"{answer.get('Location', '')} (expected {expected[role]})"
                 )
+            # Every answer, whoever asks and whatever it is, stays out of the browser cache.
+            if "no-store" not in answer.get("Cache-Control", ""):
+                wrong.append(f"{_key(route)} {url} as {role}: no Cache-Control: no-store")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_with_mfa_required_an_unverified_staff_member_reaches_only_the_mfa_pages(world, settings):
+    """Pages added later are behind the second factor too, unless they are on the short
+    list ``RequireSecondFactor.ALWAYS_ALLOWED`` (the factor's own pages, login, logout and
+    the language switch)."""
+    settings.SDM_REQUIRE_MFA = True
+    settings.SDM_GUESS_FREE_PER_ADDRESS = 10_000
+    # The gate matches URL names without namespace: the admin's login and logout pass too.
+    allowed = set(RequireSecondFactor.ALWAYS_ALLOWED) | {
+        "admin/login/",
+        "admin:login",
+        "admin:logout",
+    }
+    enrol = reverse("mfa_enrol")
+    wrong = []
+    for role in ("clinician_a", "admin"):
+        client = _client(role, world)
+        for route in all_routes():
+            if _key(route) in allowed:
+                continue
+            url = _url(route, role, world)
+            answer = client.get(url)
+            if not (answer.status_code == 302 and answer["Location"].startswith(enrol)):
+                wrong.append(f"{_key(route)} {url} as {role}: {answer.status_code}")
     assert not wrong, "\n".join(wrong)
 
 
@@ -248,6 +288,8 @@ POST_MATRIX: dict[str, dict[str, object]] = {
     "clinician:invitation_revoke": row(LOGIN, LOGIN, LOGIN, 409, 404, 403),
     "clinician:response_review": row(LOGIN, LOGIN, LOGIN, 302, 404, 403),
     "patient:start": row(404, 302, 302, 404, 404, 404),
+    # No code posted: the form answers 400 ("enter the code") to everyone; it has no door.
+    "enter_code": same(400),
     "patient:language": row(404, 302, 302, 404, 404, 404),
     "patient:preview_start": PREVIEW,
     "patient:preview_language": PREVIEW,
