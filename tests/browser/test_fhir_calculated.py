@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from questionnaires.models import Response
+from questionnaires.models import Response, Team
 from questionnaires.selectors.definitions import version_definition
 from questionnaires.services.response_export import response_export
 from tests.browser.support import PatientPages, assert_accessible, response_for, screenshot
@@ -43,6 +43,8 @@ def _invitation(live_server) -> tuple[str, str]:
         "create_invitation",
         "--questionnaire",
         slug,
+        "--team",
+        Team.objects.get_or_create(name="PHQ-9 test clinic")[0].name,
         "--base-url",
         live_server.url,
         stdout=out,
