@@ -164,6 +164,10 @@ SESSION_COOKIE_AGE = 60 * 60 * SDM_STAFF_SESSION_HOURS
 # off for `make run`'s DEBUG demo.
 SDM_REQUIRE_MFA = env_bool("SDM_REQUIRE_MFA", default=not DEBUG)
 OTP_TOTP_ISSUER = os.environ.get("SDM_OTP_ISSUER", "SDM clinic")
+# A staff member's TOTP secret (and its QR code) is theirs alone: an admin who could read
+# it could pass anyone's second factor. The admin keeps listing and removing devices
+# (to reset a lost phone); the config and QR-code pages answer 403.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -114,6 +114,9 @@ ADMIN_EXCEPTIONS: dict[str, dict[str, object]] = {
     "admin:questionnaires_step_delete": row(*(ADMIN_LOGIN,) * 5, 403),
     "admin:questionnaires_question_add": row(*(ADMIN_LOGIN,) * 5, 403),
     "admin:questionnaires_question_delete": row(*(ADMIN_LOGIN,) * 5, 403),
+    # A staff member's TOTP secret is shown to no one else, not even the admin.
+    "admin:otp_totp_totpdevice_config": row(*(ADMIN_LOGIN,) * 5, 403),
+    "admin:otp_totp_totpdevice_qrcode": row(*(ADMIN_LOGIN,) * 5, 403),
 }
 # Every other admin URL (index, each model's list/add/change/delete/history, app lists, the
 # catch-all) answers only staff; the models registered are listed so that registering
