@@ -42,6 +42,7 @@ from questionnaires.models import (
 from questionnaires.services import definitions as definition_services
 from questionnaires.services.errors import ServiceRefused
 from questionnaires.services.interop import version_export, version_export_notes
+from questionnaires.services.invitations import invitation_delete, invitation_revoke
 from questionnaires.services.retention import response_erase
 
 PREVIEW_WALKS_SHOWN = 5
@@ -269,11 +270,36 @@ class InvitationAdmin(admin.ModelAdmin):
     list_filter = ("questionnaire", "disease", "team")
     search_fields = ("patient_ref",)
     readonly_fields = ("token_hash", "created_at", "revoked_at", "revoked_by", "created_by")
+    actions = ("revoke_selected",)
 
     def has_add_permission(self, request):
         # Invitations are created by the invitation service (clinician screen or command),
         # which is the only place the secret token exists in clear.
         return False
+
+    def has_change_permission(self, request, obj=None):
+        # Editing the team would hand a patient to another clinic unaudited, and editing
+        # the reference would detach the letter from its patient: the admin reads, revokes
+        # (audited, below) and deletes unused ones (audited); clinics create new ones.
+        return False
+
+    @admin.action(description=_("Revoke the selected invitations (their links stop working)"))
+    def revoke_selected(self, request, queryset):
+        for invitation in queryset:
+            invitation_revoke(invitation=invitation, actor=request.user)
+        self.message_user(request, _("The selected invitations are revoked."), messages.SUCCESS)
+
+    # Only an invitation nobody answered can be deleted (a response PROTECTs its
+    # invitation); each deletion is audited through the service.
+    def delete_model(self, request, obj):
+        invitation_delete(invitation=obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for invitation in queryset:
+            try:
+                invitation_delete(invitation=invitation, actor=request.user)
+            except ServiceRefused as refused:
+                self.message_user(request, str(refused), messages.ERROR)
 
 
 @admin.register(Response)

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 class AuditAction(models.TextChoices):
     INVITATION_CREATED = "invitation_created", _("Invitation created")
     INVITATION_REVOKED = "invitation_revoked", _("Invitation revoked")
+    INVITATION_DELETED = "invitation_deleted", _("Unused invitation deleted")
     RESPONSE_SUBMITTED = "response_submitted", _("Response submitted")
     RESPONSE_EXPORTED = "response_exported", _("Response exported")
     RESPONSE_ERASED = "response_erased", _("Response erased")

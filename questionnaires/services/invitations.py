@@ -174,6 +174,30 @@ def invitation_revoke(*, invitation: Invitation, actor) -> Invitation:
     return invitation
 
 
+@transaction.atomic
+def invitation_delete(*, invitation: Invitation, actor) -> None:
+    """Delete an invitation nobody answered (a mistyped reference, a duplicate).
+
+    One with a response is refused: its answers are erased through ``response_erase``,
+    which keeps the invitation, revoked, as the record that something existed.
+    """
+    locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if response_of(locked) is not None:
+        raise ServiceRefused(
+            "This invitation has a response: erase the response instead; the invitation "
+            "then stays, revoked, as the record that it existed."
+        )
+    invitation_id, team = locked.pk, locked.team
+    locked.delete()
+    audit_record(
+        action=AuditAction.INVITATION_DELETED,
+        actor=actor,
+        team=team,
+        invitation_id=invitation_id,
+        object_repr=f"invitation {invitation_id}",
+    )
+
+
 def invitation_resolve(token: str) -> Invitation:
     """The usable invitation for ``token``.
 
