@@ -185,7 +185,22 @@ def world():
         "response": submitted.response.pk,
         "preview": preview.pk,
         "user_id": superuser.pk,
+        "admin_objects": _one_object_per_admin_model(questionnaire.published_version()),
     }
+
+
+def _one_object_per_admin_model(published_version) -> dict[str, str]:
+    """The admin URLs' ``object_id`` names a real object of that model, so a view answers
+    for the object and not "doesn't exist" (an id that happens to match is luck: sequences
+    differ between SQLite and PostgreSQL). Versions are asked about the published one, the
+    one that must never be deleted."""
+    objects = {}
+    for model in admin.site._registry:
+        first = model._default_manager.order_by("pk").first()
+        if first is not None:
+            objects[model._meta.label_lower.replace(".", "_")] = str(first.pk)
+    objects["questionnaires_questionnaireversion"] = str(published_version.pk)
+    return objects
 
 
 def _url(route, role: str, world) -> str:
@@ -201,6 +216,9 @@ def _url(route, role: str, world) -> str:
         "url": "no-such-page/",
         "app_label": "questionnaires",
     }
+    if route.name and route.name.startswith("admin:"):
+        model = route.name.removeprefix("admin:").rsplit("_", 1)[0]
+        values["object_id"] = world["admin_objects"].get(model, values["object_id"])
     path = "/" + route.route
 
     def fill(match):
