@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -133,14 +134,36 @@ class PatientIntegerField(_NumberTextMixin, forms.IntegerField):
     default_error_messages = {"invalid": _("Enter a whole number, like 12"), **NUMBER_ERRORS}
 
 
+# One comma between digits and no point: the comma is the decimal mark ("72,5"), as much of
+# Europe writes it. With exactly three digits after it, it may be a thousands separator
+# ("1,000"), so that is asked again rather than guessed.
+_DECIMAL_COMMA = re.compile(r"([+-]?[0-9]+),([0-9]+)")
+
+
 class PatientDecimalField(_NumberTextMixin, forms.DecimalField):
     default_error_messages = {
         "invalid": _("Enter a number, like 72.5"),
+        "ambiguous_comma": _(
+            "Enter the number with a decimal point and no thousands separator, like 72.5"
+        ),
         "max_digits": _("Enter a shorter number"),
         "max_whole_digits": _("Enter a shorter number"),
         "max_decimal_places": _("Enter a number with at most %(max)s digits after the point"),
         **NUMBER_ERRORS,
     }
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            # Full-width digits and punctuation from a Chinese input method become ASCII.
+            value = unicodedata.normalize("NFKC", value).strip()
+            comma = _DECIMAL_COMMA.fullmatch(value)
+            if comma:
+                if len(comma.group(2)) == 3:
+                    raise ValidationError(
+                        self.error_messages["ambiguous_comma"], code="ambiguous_comma"
+                    )
+                value = f"{comma.group(1)}.{comma.group(2)}"
+        return super().to_python(value)
 
 
 class PartsWidget(forms.Widget):
@@ -234,6 +257,38 @@ class OrderedMultipleChoiceField(forms.MultipleChoiceField):
         return [str(key) for key, _label in self.choices if str(key) in chosen] or None
 
 
+def _range_message(question: QuestionDef) -> str:
+    """The out-of-range message of one question, naming it and its own limits."""
+    unit = f" {question.unit}" if question.unit else ""
+    low = f"{_number(question.min_value)}{unit}" if question.min_value is not None else ""
+    high = f"{_number(question.max_value)}{unit}" if question.max_value is not None else ""
+    values = {"question": translate(question.text), "min": low, "max": high}
+    if low and high:
+        message = gettext("“%(question)s”: enter a number from %(min)s to %(max)s") % values
+    elif low:
+        message = gettext("“%(question)s”: enter a number of at least %(min)s") % values
+    else:
+        message = gettext("“%(question)s”: enter a number no bigger than %(max)s") % values
+    # Django formats the message again with the limit's parameters: keep a "%" literal.
+    return message.replace("%", "%%")
+
+
+_lazy_range_message = lazy(_range_message, str)
+
+
+def _number(value: Decimal) -> str:
+    text = format(value, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def range_errors(question: QuestionDef) -> dict[str, Any]:
+    """Messages for a number outside the question's own limits (generic when it has none)."""
+    if question.min_value is None and question.max_value is None:
+        return {}
+    message = _lazy_range_message(question)
+    return {"min_value": message, "max_value": message}
+
+
 def build_field(question: QuestionDef) -> forms.Field | None:
     """The form field for one question, or None for display text and read-only items."""
     if question.kind == Kind.DISPLAY or question.read_only:
@@ -277,6 +332,7 @@ def build_field(question: QuestionDef) -> forms.Field | None:
         return PatientIntegerField(
             min_value=int(question.min_value) if question.min_value is not None else INTEGER_MIN,
             max_value=int(question.max_value) if question.max_value is not None else INTEGER_MAX,
+            error_messages=range_errors(question),
             **common,
         )
     if kind == Kind.DECIMAL:
@@ -285,6 +341,7 @@ def build_field(question: QuestionDef) -> forms.Field | None:
             max_value=question.max_value,
             max_digits=DECIMAL_MAX_DIGITS,
             decimal_places=DECIMAL_PLACES,
+            error_messages=range_errors(question),
             **common,
         )
     if kind == Kind.DATE:

@@ -4,19 +4,22 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.utils import translation
 from django.utils.datastructures import MultiValueDict
 from hypothesis import given
 from hypothesis import strategies as st
 
+from questionnaires.engine.definition import Kind
 from questionnaires.engine.visibility import resolve_visibility
 from questionnaires.forms import (
     StepContext,
+    build_field,
     build_step_form_classes,
     residual_condition,
     step_form_classes,
 )
-from tests.factories import clinic_definition
+from tests.factories import clinic_definition, question, text
 
 DEFINITION = clinic_definition()
 CLASSES = build_step_form_classes(DEFINITION)
@@ -108,7 +111,54 @@ def test_choice_not_offered_is_tampering():
 def test_number_out_of_range_is_an_error_a_person_can_make():
     form = make_form("about", {"about-condition": "sle", "about-age": "130"})
     assert not form.is_valid()
-    assert form.errors["age"] == ["Enter a number no bigger than 120"]
+    assert form.errors["age"] == ["“Age?”: enter a number from 0 to 120"]
+    assert form.answer_values["age"] is None  # nothing of the refused input is kept
+    assert not form.has_tampered_input()
+
+
+@pytest.mark.parametrize("typed", ["10", "301", "19,99"])
+def test_out_of_range_message_names_the_question_and_its_own_limits_with_unit(typed):
+    form = make_form("priorities", {"priorities-weight": typed})
+    assert not form.is_valid()
+    assert form.errors["weight"] == ["“Weight?”: enter a number from 20 kg to 300 kg"]
+    assert "weight" not in form.cleaned_data
+
+
+def test_out_of_range_message_in_chinese_names_the_chinese_question():
+    with translation.override("zh-hans"):
+        form = make_form("about", {"about-condition": "sle", "about-age": "-1"})
+        assert not form.is_valid()
+        assert form.errors["age"] == ["“【中】Age?”：请输入 0 到 120 之间的数字"]
+
+
+def test_range_message_with_a_percent_sign_in_the_question_is_not_a_format_error():
+    field = build_field(
+        question("share", Kind.INTEGER, text=text("Share (%)"), max_value=Decimal(100))
+    )
+    with pytest.raises(ValidationError) as refused:
+        field.clean("150")
+    assert refused.value.messages == ["“Share (%)”: enter a number no bigger than 100"]
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [("72,5", Decimal("72.5")), (" 72,50 ", Decimal("72.50")), ("７２，５", Decimal("72.5"))],
+)
+def test_decimal_comma_is_a_decimal_mark_in_both_languages(language, typed, stored):
+    with translation.override(language):
+        form = make_form("priorities", {**RANKED, "priorities-weight": typed})
+        assert form.is_valid(), form.errors
+    assert form.answer_values["weight"] == stored
+
+
+def test_comma_before_three_digits_may_be_a_thousands_separator_so_it_is_asked_again():
+    form = make_form("priorities", {**RANKED, "priorities-weight": "1,000"})
+    assert not form.is_valid()
+    assert form.errors["weight"] == [
+        "Enter the number with a decimal point and no thousands separator, like 72.5"
+    ]
+    assert "weight" not in form.cleaned_data
     assert not form.has_tampered_input()
 
 
@@ -124,6 +174,13 @@ def test_text_beyond_its_maximum_length_is_refused_as_tampering():
     assert not form.is_valid()
     assert "500 characters or fewer" in form.errors["notes"][0]
     assert form.has_tampered_input()
+
+
+RANKED = {
+    "priorities-ranking-0": "2",
+    "priorities-ranking-1": "1",
+    "priorities-ranking-2": "3",
+}
 
 
 def test_decimal_keeps_its_digits():

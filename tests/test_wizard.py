@@ -87,7 +87,7 @@ def test_full_journey_submits_typed_answers_and_freezes_one_result(patient):
     check = patient.client.get(patient.url("check"))
     assert check.status_code == 200
     page = check.content.decode()
-    assert "Methotrexate" in page and "02/05/2024" in page and "72.5 kg" in page
+    assert "Methotrexate" in page and "2 May 2024" in page and "72.5 kg" in page
 
     assert location(patient.submit()) == patient.url("done")
     response = patient.response()
@@ -392,3 +392,13 @@ def test_back_and_row_buttons_skip_browser_validation(patient):
     # Enter in a text field submits the first submit button: it must mean "Continue".
     first_button = re.search(r"<button [^>]*>", page[page.index('class="step-form"') :]).group(0)
     assert 'name="' not in first_button
+
+
+def test_check_page_in_chinese_writes_dates_and_lists_as_chinese_readers_do(patient):
+    walk_to_check(patient)
+    location(patient.post("priorities", {**PRIORITIES, "priorities-topics": ["cost", "travel"]}))
+    patient.client.post(patient.url("language"), {"language": "zh-hans"})
+    page = patient.client.get(patient.url("check")).content.decode()
+    assert "2024年5月2日" in page
+    assert "【中】Cost、【中】Travel" in page
+    assert "【中】Cost, " not in page and "02/05/2024" not in page
