@@ -58,6 +58,9 @@ from questionnaires.walk import Walk
 DEFAULT_SHORT_TEXT_LENGTH = 200
 DEFAULT_LONG_TEXT_LENGTH = 4000
 DEFAULT_MAX_ROWS = 20
+# A single choice with more options than this is a select: a list of 60 treatments as
+# radio buttons is many phone screens long. Stored values are the same either way.
+SELECT_AFTER_OPTIONS = 12
 MAX_NUMBER_CHARACTERS = 40  # longer "numbers" are never typed by a person
 # FHIR valueInteger is a signed 32-bit integer; unbounded questions stay inside it.
 INTEGER_MIN, INTEGER_MAX = -(2**31), 2**31 - 1
@@ -722,7 +725,13 @@ class StepForm(forms.Form):
                     "number": index + 1,
                     "id": f"{group_id}-row-{index}",
                     "children": [
-                        field_item(row_form, child.key, child, quiet=self.quiet or state.hidden)
+                        field_item(
+                            row_form,
+                            child.key,
+                            child,
+                            quiet=self.quiet or state.hidden,
+                            in_row=True,
+                        )
                         for child in state.question.children
                         if child.key in row_form.fields
                     ],
@@ -769,8 +778,14 @@ class StepForm(forms.Form):
         return entries
 
 
-def field_item(form: forms.Form, name: str, question: QuestionDef, *, quiet: bool) -> dict:
-    """Render data for one bound field: ids, names, value, options and messages."""
+def field_item(
+    form: forms.Form, name: str, question: QuestionDef, *, quiet: bool, in_row: bool = False
+) -> dict:
+    """Render data for one bound field: ids, names, value, options and messages.
+
+    ``in_row``: the field is one detail of a repeat-group row, where a single choice is a
+    select so that each entry stays a few lines tall on a phone.
+    """
     bound = form[name]
     input_id = bound.auto_id
     errors = [] if quiet else [str(error) for error in bound.errors]
@@ -812,6 +827,9 @@ def field_item(form: forms.Form, name: str, question: QuestionDef, *, quiet: boo
         item["first_input_id"] = f"{input_id}_0"
         item["multiple"] = kind == Kind.MULTIPLE_CHOICE
         item["inline"] = kind in (Kind.YES_NO, Kind.RATING)
+        if kind == Kind.SINGLE_CHOICE and (in_row or len(item["options"]) > SELECT_AFTER_OPTIONS):
+            item["select"] = True
+            item["first_input_id"] = input_id
     elif kind == Kind.DATE:
         parts = list(value or []) + [""] * len(DATE_PARTS)
         labels = {"day": gettext("Day"), "month": gettext("Month"), "year": gettext("Year")}

@@ -51,6 +51,9 @@
     var kind = wrapper.getAttribute("data-kind");
     var name = form.getAttribute("data-step") + "-" + key;
     var inputs = Array.prototype.slice.call(form.querySelectorAll("[name='" + name + "']"));
+    if (kind === "single_choice" && inputs.length && inputs[0].tagName === "SELECT") {
+      return inputs[0].value === "" ? undefined : inputs[0].value; // a long list: a select
+    }
     if (kind === "single_choice" || kind === "yes_no" || kind === "rating") {
       var checked = inputs.filter(function (input) { return input.checked; })[0];
       if (!checked) return undefined;
