@@ -47,6 +47,7 @@ from django.utils.translation import gettext_lazy as _
 from questionnaires.engine.conditions import evaluate, is_answered, referenced_keys
 from questionnaires.engine.definition import Kind, QuestionDef, StepDef, Text, VersionDef
 from questionnaires.engine.kinds import answer_problem
+from questionnaires.engine.kinds.multiple_choice import exclusive_chosen
 from questionnaires.engine.validation import row_state
 from questionnaires.engine.visibility import resolve_visibility
 from questionnaires.i18n import translate
@@ -616,7 +617,14 @@ class StepForm(forms.Form):
         """The kind's pure validator (``engine.kinds``), the one the submit shares: the field
         has parsed the input; this decides whether the typed answer is one the kind allows."""
         problem = answer_problem(question, value)
-        if problem:
+        if problem == "exclusive_with_others":
+            only = next(c for c in question.choices if c.value == exclusive_chosen(question, value))
+            message = gettext(
+                "“%(question)s”: you chose “%(option)s” and other options. Choose either "
+                "“%(option)s” or the options that apply"
+            ) % {"question": translate(question.text), "option": translate(only.label)}
+            self.add_error(question.key, ValidationError(message, code=problem))
+        elif problem:
             self.add_error(
                 question.key, ValidationError(gettext("Check this answer"), code=problem)
             )

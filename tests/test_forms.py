@@ -1,5 +1,6 @@
 """Step forms built from a definition: fields, visibility-aware validation, render data."""
 
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
@@ -19,7 +20,7 @@ from questionnaires.forms import (
     residual_condition,
     step_form_classes,
 )
-from tests.factories import clinic_definition, question, text
+from tests.factories import choice, clinic_definition, definition, question, step, text
 
 DEFINITION = clinic_definition()
 CLASSES = build_step_form_classes(DEFINITION)
@@ -459,3 +460,54 @@ def test_repeat_group_and_date_round_trip(rows, visit):
     assert form.is_valid(), form.errors
     assert form.answer_values["treatments"] == rows
     assert form.answer_values["last_visit"] == visit
+
+
+AREAS = question(
+    "areas",
+    Kind.MULTIPLE_CHOICE,
+    text=text("Where is your psoriasis?"),
+    choices=(choice("face"), choice("hands"), choice("none", "None of these")),
+)
+AREAS = replace(
+    AREAS,
+    choices=(*AREAS.choices[:2], replace(AREAS.choices[2], exclusive=True)),
+)
+EXCLUSIVE_DEFINITION = definition("exclusive", step("skin", AREAS))
+
+
+def exclusive_form(data):
+    classes = build_step_form_classes(EXCLUSIVE_DEFINITION)
+    context = StepContext(EXCLUSIVE_DEFINITION, {}, {}, frozenset({"areas"}))
+    return classes["skin"](MultiValueDict(data), prefix="skin", context=context)
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        (
+            "en",
+            "“Where is your psoriasis?”: you chose “None of these” and other options. "
+            "Choose either “None of these” or the options that apply",
+        ),
+        (
+            "zh-hans",
+            "“【中】Where is your psoriasis?”：您选了“【中】None of these”，又选了其他选项。"
+            "请只选“【中】None of these”，或者只选符合您情况的选项",
+        ),
+    ],
+)
+def test_none_of_these_with_another_option_is_refused_naming_the_question(language, message):
+    with translation.override(language):
+        form = exclusive_form({"skin-areas": ["face", "none"]})
+        assert not form.is_valid()
+        assert form.errors["areas"] == [message]
+    assert not form.has_tampered_input()  # a person's slip, kept as a draft, never stored
+
+
+def test_none_of_these_alone_and_other_options_together_are_accepted():
+    alone = exclusive_form({"skin-areas": ["none"]})
+    assert alone.is_valid(), alone.errors
+    assert alone.answer_values == {"areas": ["none"]}
+    several = exclusive_form({"skin-areas": ["face", "hands"]})
+    assert several.is_valid(), several.errors
+    assert several.answer_values == {"areas": ["face", "hands"]}

@@ -1,6 +1,7 @@
 """The patient wizard end to end, through the test client, without JavaScript."""
 
 import re
+from dataclasses import replace
 
 import pytest
 from django.db import connection
@@ -402,3 +403,25 @@ def test_check_page_in_chinese_writes_dates_and_lists_as_chinese_readers_do(pati
     assert "2024年5月2日" in page
     assert "【中】Cost、【中】Travel" in page
     assert "【中】Cost, " not in page and "02/05/2024" not in page
+
+
+def test_none_of_these_with_a_body_site_is_refused_and_nothing_is_stored(client):
+    areas = question(
+        "areas",
+        "multiple_choice",
+        required=True,
+        choices=(choice("face"), choice("none", "None of these")),
+    )
+    areas = replace(areas, choices=(areas.choices[0], replace(areas.choices[1], exclusive=True)))
+    _invitation, token = invite(publish(definition("exclusive", step("skin", areas))))
+    patient = PatientBrowser(client, token)
+    patient.start()
+    location(patient.post("skin", {"skin-areas": ["none"]}))
+    assert patient.response().answers == {"areas": ["none"]}
+
+    refused = patient.post("skin", {"skin-areas": ["face", "none"]})
+    assert refused.status_code == 200
+    page = refused.content.decode()
+    assert "you chose “None of these” and other options" in page
+    assert "“Areas?”" in page
+    assert patient.response().answers == {"areas": ["none"]}

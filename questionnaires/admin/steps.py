@@ -351,7 +351,7 @@ class ChoiceInline(
     model = Choice
     extra = 1  # one blank row: a choice can be added without JavaScript
     sortable_field_name = "order"
-    fields = ("order", "value", "label", "score", "system")
+    fields = ("order", "value", "label", "score", "system", "exclusive")
 
 
 @admin.register(Question)

@@ -84,6 +84,9 @@ class ChoiceDef:
     label: Text
     score: Decimal | None = None  # per-answer score (FHIR ordinalValue / itemWeight)
     system: str = ""  # code system, kept for FHIR codings
+    # Multiple choice: this option cannot be chosen with any other ("None of these");
+    # FHIR's questionnaire-optionExclusive.
+    exclusive: bool = False
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ MAX_VALUE = "http://hl7.org/fhir/StructureDefinition/maxValue"
 UNIT = "http://hl7.org/fhir/StructureDefinition/questionnaire-unit"
 UNIT_OPTION = "http://hl7.org/fhir/StructureDefinition/questionnaire-unitOption"
 MAX_OCCURS = "http://hl7.org/fhir/StructureDefinition/questionnaire-maxOccurs"
+OPTION_EXCLUSIVE = "http://hl7.org/fhir/StructureDefinition/questionnaire-optionExclusive"
 
 # Choices without a code system of their own are exported in one system per question:
 # "urn:sdm:codesystem:<questionnaire slug>:<question key>". The importer reads it back as

@@ -41,6 +41,7 @@ from .fhir_common import (
     MAX_OCCURS,
     MAX_VALUE,
     MIN_VALUE,
+    OPTION_EXCLUSIVE,
     ORDINAL_VALUE,
     UNIT,
     VARIABLE,
@@ -381,8 +382,13 @@ class _Exporter:
         label = self.text("display", choice.label, "")
         coding.update(label or {"display": choice.value})
         option: dict[str, Any] = {}
+        found = []
         if choice.score is not None:
-            option["extension"] = [{"url": ORDINAL_VALUE, "valueDecimal": choice.score}]
+            found.append({"url": ORDINAL_VALUE, "valueDecimal": choice.score})
+        if choice.exclusive:
+            found.append({"url": OPTION_EXCLUSIVE, "valueBoolean": True})
+        if found:
+            option["extension"] = found
         option["valueCoding"] = coding
         return option
 

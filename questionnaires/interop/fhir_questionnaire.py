@@ -58,6 +58,7 @@ from .fhir_common import (
     MAX_OCCURS,
     MAX_VALUE,
     MIN_VALUE,
+    OPTION_EXCLUSIVE,
     ORDINAL_VALUE,
     TRANSLATION,
     UNIT,
@@ -1091,7 +1092,8 @@ class _Importer:
                     "an option coding without a system or display is exported with our own "
                     "system (urn:sdm:codesystem:…) and its label (the code) as display",
                 )
-            return self.choice(code, label, score, own_system(coding.get("system")), where)
+            choice = self.choice(code, label, score, own_system(coding.get("system")), where)
+            return _exclusive(choice, option)
         for name, what in (
             ("valueString", None),
             ("valueInteger", "integers"),
@@ -1110,7 +1112,7 @@ class _Importer:
                 )
             text = str(value)
             label = self.text_of(option, name, where) or {self.language: text}
-            return self.choice(text, label, score, "", where)
+            return _exclusive(self.choice(text, label, score, "", where), option)
         self.note(
             where,
             "answerOption",
@@ -1152,6 +1154,8 @@ class _Importer:
                         )
                     continue
                 self.note(where, extension_name(url), "a score that is not a number is not kept")
+            elif url == OPTION_EXCLUSIVE:
+                continue  # read by ``option``
             else:
                 name = extension_name(url)
                 self.note(where, name, f"option extension {name} not kept")
@@ -1520,3 +1524,12 @@ def _coding_text(coding: Any) -> str:
         if isinstance(coding.get(name), str) and coding[name].strip():
             return coding[name].strip()
     return ""
+
+
+def _exclusive(choice: ChoiceDef | None, option: Mapping[str, Any]) -> ChoiceDef | None:
+    """The choice marked exclusive when its answerOption carries optionExclusive true."""
+    marked = any(
+        extension["url"] == OPTION_EXCLUSIVE and extension.get("valueBoolean") is True
+        for extension in extensions(option)
+    )
+    return replace(choice, exclusive=True) if choice is not None and marked else choice

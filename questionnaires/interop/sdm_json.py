@@ -195,12 +195,22 @@ def _expressions(expressions: Mapping[str, Any]) -> dict[str, Any]:
     return written
 
 
+# Added after files were published: written only when set, for the same reason.
+WRITTEN_WHEN_SET = {**FHIR_ONLY_KEYS, "exclusive": False}
+
+
 def _choice(choice: ChoiceDef) -> dict[str, Any]:
-    return {
+    written = {
         "value": choice.value,
         "label": _text(choice.label),
         "score": choice.score,
         "system": choice.system,
+        "exclusive": choice.exclusive,
+    }
+    return {
+        name: value
+        for name, value in written.items()
+        if not (name in WRITTEN_WHEN_SET and value == WRITTEN_WHEN_SET[name])
     }
 
 
@@ -386,6 +396,7 @@ def _read_choice(raw: Mapping[str, Any]) -> ChoiceDef:
         label=dict(raw["label"]),
         score=_optional_decimal(raw.get("score")),
         system=raw.get("system", ""),
+        exclusive=raw.get("exclusive", False),
     )
 
 

@@ -367,6 +367,11 @@ class Choice(VersionLockedModel):
     label = models.CharField(_("label"), max_length=300)
     score = models.DecimalField(_("score"), max_digits=10, decimal_places=4, null=True, blank=True)
     system = models.CharField(_("code system"), max_length=255, blank=True)
+    exclusive = models.BooleanField(
+        _("exclusive"),
+        default=False,
+        help_text=_('Multiple choice: cannot be chosen with other options ("None of these").'),
+    )
 
     objects = ChoiceQuerySet.as_manager()
 

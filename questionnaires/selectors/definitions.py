@@ -78,6 +78,7 @@ def definition_for_version(version: QuestionnaireVersion) -> spec.VersionDef:
                     label=text_of(choice, "label"),
                     score=_normal(choice.score),
                     system=choice.system,
+                    exclusive=choice.exclusive,
                 )
                 for choice in question.choices.all()
             ),

@@ -171,6 +171,7 @@ def _write_question(step, question_def, order, parent, instruments) -> Question:
             value=choice_def.value,
             score=choice_def.score,
             system=choice_def.system,
+            exclusive=choice_def.exclusive,
             **text_columns("label", choice_def.label),
         )
         for choice_order, choice_def in enumerate(question_def.choices)
