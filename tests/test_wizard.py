@@ -425,3 +425,30 @@ def test_none_of_these_with_a_body_site_is_refused_and_nothing_is_stored(client)
     assert "you chose “None of these” and other options" in page
     assert "“Areas?”" in page
     assert patient.response().answers == {"areas": ["none"]}
+
+
+def test_language_switch_on_a_step_keeps_what_was_typed_without_validating_it(patient):
+    location(patient.post("about", ABOUT_PSORIASIS))
+    location(patient.post("skin", SKIN))
+    saved = patient.response().answers
+    page = patient.get("history").content.decode()
+    # The language buttons belong to the step's form, so they send what was typed.
+    assert 'form="step-form" name="wizard_language"' in page
+
+    half_filled = {
+        **treatments({"drug": "Ciclosporin", "months": "130000", "outcome": "worse"}),
+        "history-last_visit-day": "31",
+        "history-last_visit-month": "2",
+    }
+    switched = patient.post("history", half_filled, action={"wizard_language": "zh-hans"})
+    assert location(switched) == patient.step_url("history")
+    response = patient.response()
+    assert response.language == "zh-hans"
+    assert response.answers == saved  # kept as a draft only, never as answers
+
+    shown = patient.get("history").content.decode()
+    assert '<html lang="zh-hans">' in shown
+    assert 'value="Ciclosporin"' in shown and 'value="130000"' in shown
+    assert 'value="31"' in shown and 'value="2"' in shown
+    assert '<option value="worse" selected>' in shown
+    assert "error-summary" not in shown  # unvalidated: no error for a half-filled page
