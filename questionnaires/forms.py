@@ -41,7 +41,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.datastructures import MultiValueDict
 from django.utils.functional import lazy
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from questionnaires.engine.conditions import evaluate, is_answered, referenced_keys
@@ -874,12 +874,42 @@ def field_item(
         item["value"] = text
         item["textarea"] = kind == Kind.LONG_TEXT
         item["max_length"] = getattr(bound.field, "max_length", None)
+        if kind in Kind.TEXTUAL and item["max_length"]:
+            item.update(_character_count(item, item["max_length"]))
         item["inputmode"] = {Kind.INTEGER: "numeric", Kind.DECIMAL: "decimal"}.get(kind, "")
         item["numeric"] = kind in Kind.NUMERIC
         added = form_kind(kind)
         if added is not None:
             item.update(added.template_item(question, value))
     return item
+
+
+def _character_count(item: dict[str, Any], limit: int) -> dict[str, Any]:
+    """The GOV.UK character count: the limit is said before typing (and without JavaScript);
+    static/js/sdm.js turns it into a live count from the two messages given here."""
+    info_id = f"{item['id']}-info"
+    return {
+        "count_info_id": info_id,
+        "count_info": gettext("You can enter up to %(limit)d characters") % {"limit": limit},
+        # "%(count)s" is filled in by the script; one form for 1, one for any other number.
+        "count_left": [
+            ngettext(
+                "You have %(count)s character remaining",
+                "You have %(count)s characters remaining",
+                number,
+            )
+            for number in (1, 2)
+        ],
+        "count_over": [
+            ngettext(
+                "You have %(count)s character too many",
+                "You have %(count)s characters too many",
+                number,
+            )
+            for number in (1, 2)
+        ],
+        "described_by": " ".join(filter(None, (item["described_by"], info_id))),
+    }
 
 
 # --- building and caching the classes ------------------------------------------------------

@@ -511,3 +511,18 @@ def test_none_of_these_alone_and_other_options_together_are_accepted():
     several = exclusive_form({"skin-areas": ["face", "hands"]})
     assert several.is_valid(), several.errors
     assert several.answer_values == {"areas": ["face", "hands"]}
+
+
+@pytest.mark.parametrize(
+    ("language", "info"),
+    [("en", "You can enter up to 500 characters"), ("zh-hans", "最多可以输入 500 个字")],
+)
+def test_text_field_states_its_limit_before_typing_tied_to_the_field(language, info):
+    with translation.override(language):
+        items = {item["key"]: item for item in make_form("priorities").question_items()}
+    notes = items["notes"]
+    assert notes["count_info"] == info
+    assert notes["count_info_id"] in notes["described_by"].split()
+    # The script's live messages, "%(count)s" left for it to fill in.
+    assert all("%(count)s" in text for text in notes["count_left"] + notes["count_over"])
+    assert "weight" in items and "count_info" not in items["weight"]  # numbers: no count

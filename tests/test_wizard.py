@@ -452,3 +452,16 @@ def test_language_switch_on_a_step_keeps_what_was_typed_without_validating_it(pa
     assert 'value="31"' in shown and 'value="2"' in shown
     assert '<option value="worse" selected>' in shown
     assert "error-summary" not in shown  # unvalidated: no error for a half-filled page
+
+
+def test_text_limits_are_shown_before_typing_without_javascript(patient):
+    walk_to_check(patient)
+    page = patient.get("priorities").content.decode()
+    info = re.search(
+        r'<div id="([^"]+)" class="hint character-count-message" data-count-info>'
+        r"([^<]*)</div>",
+        page,
+    )
+    assert info and info.group(2) == "You can enter up to 500 characters"
+    assert re.search(rf'<textarea[^>]+aria-describedby="[^"]*{info.group(1)}"', page)
+    assert 'data-count-left="You have %(count)s characters remaining"' in page
