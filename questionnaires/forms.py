@@ -39,6 +39,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
 from django.utils.functional import lazy
 from django.utils.translation import gettext, ngettext
@@ -415,6 +416,11 @@ def _iso_date(value: Any) -> date | None:
         return None
 
 
+def _before_today(value: Any) -> bool:
+    day = value if isinstance(value, date) else _iso_date(value)
+    return day is not None and day < timezone.localdate()
+
+
 def group_raw_values(group: QuestionDef, rows: Any, prefix: str) -> dict[str, list[str]]:
     """A formset's data for ``rows`` (at least one empty row, so there is a row to fill in)."""
     rows = [row for row in rows if isinstance(row, Mapping)] if isinstance(rows, list) else []
@@ -617,7 +623,14 @@ class StepForm(forms.Form):
         """The kind's pure validator (``engine.kinds``), the one the submit shares: the field
         has parsed the input; this decides whether the typed answer is one the kind allows."""
         problem = answer_problem(question, value)
-        if problem == "exclusive_with_others":
+        if problem is None and question.not_in_past and _before_today(value):
+            # Not an answer_problem of the kind: a stored date does not become wrong as days
+            # pass, so the submit does not recheck it; the page asks for a real future date.
+            message = gettext("“%(question)s”: enter a date that is today or later") % {
+                "question": translate(question.text)
+            }
+            self.add_error(question.key, ValidationError(message, code="in_the_past"))
+        elif problem == "exclusive_with_others":
             only = next(c for c in question.choices if c.value == exclusive_chosen(question, value))
             message = gettext(
                 "“%(question)s”: you chose “%(option)s” and other options. Choose either "

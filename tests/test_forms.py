@@ -1,12 +1,12 @@
 """Step forms built from a definition: fields, visibility-aware validation, render data."""
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.datastructures import MultiValueDict
 from hypothesis import given
 from hypothesis import strategies as st
@@ -526,3 +526,44 @@ def test_text_field_states_its_limit_before_typing_tied_to_the_field(language, i
     # The script's live messages, "%(count)s" left for it to fill in.
     assert all("%(count)s" in text for text in notes["count_left"] + notes["count_over"])
     assert "weight" in items and "count_info" not in items["weight"]  # numbers: no count
+
+
+APPOINTMENT = replace(
+    question("appointment", Kind.DATE, text=text("When is your appointment?")), not_in_past=True
+)
+APPOINTMENT_DEFINITION = definition("appointment", step("visit", APPOINTMENT))
+
+
+def appointment_form(day: date):
+    classes = build_step_form_classes(APPOINTMENT_DEFINITION)
+    context = StepContext(APPOINTMENT_DEFINITION, {}, {}, frozenset({"appointment"}))
+    data = {
+        "visit-appointment-day": [str(day.day)],
+        "visit-appointment-month": [str(day.month)],
+        "visit-appointment-year": [str(day.year)],
+    }
+    return classes["visit"](MultiValueDict(data), prefix="visit", context=context)
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("en", "“When is your appointment?”: enter a date that is today or later"),
+        ("zh-hans", "“【中】When is your appointment?”：请输入今天或以后的日期"),
+    ],
+)
+def test_an_appointment_date_in_the_past_is_refused_naming_the_question(language, message):
+    yesterday = timezone.localdate() - timedelta(days=1)
+    with translation.override(language):
+        form = appointment_form(yesterday)
+        assert not form.is_valid()
+        assert form.errors["appointment"] == [message]
+    assert not form.has_tampered_input()
+
+
+def test_an_appointment_today_or_later_is_accepted():
+    today = timezone.localdate()
+    for day in (today, today + timedelta(days=30)):
+        form = appointment_form(day)
+        assert form.is_valid(), form.errors
+        assert form.answer_values == {"appointment": day}

@@ -385,6 +385,7 @@ class QuestionAdmin(
                     "fields": (
                         ("min_value", "max_value", "unit"),
                         ("max_length", "max_rows"),
+                        "not_in_past",
                         "parent",
                         "read_only",
                     ),

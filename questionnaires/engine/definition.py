@@ -113,6 +113,8 @@ class QuestionDef:
     # server): "calculated", "enable_when", "initial", "answer" → expression text, and
     # "variables" → [{"name", "expression"}] in document order. Empty for our own content.
     expressions: Mapping[str, Any] = field(default_factory=dict)
+    # A date that cannot be in the past, e.g. the appointment (the step form refuses it).
+    not_in_past: bool = False
 
 
 @dataclass(frozen=True)

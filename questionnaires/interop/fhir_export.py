@@ -47,6 +47,7 @@ from .fhir_common import (
     VARIABLE,
     fhir_language,
     fhir_variable_name,
+    not_in_past_constraint,
     project_code_system,
     references_to_fhir,
     translation_extension,
@@ -348,6 +349,15 @@ class _Exporter:
                 )
         if question.hidden:
             found.append({"url": HIDDEN, "valueBoolean": True})
+        if question.not_in_past:
+            if question.kind == Kind.DATE:
+                found.append(not_in_past_constraint())
+            else:
+                self.note(
+                    path,
+                    "not_in_past",
+                    f"only a date can be 'not in the past', not {question.kind}",
+                )
         low, high = question.min_value, question.max_value
         if question.kind == Kind.RATING:
             low = Decimal(0) if low is None else low

@@ -50,6 +50,7 @@ from questionnaires.engine.lint import lint_structure
 
 from .fhir_common import (
     ANSWER_EXPRESSION,
+    CONSTRAINT,
     EXPRESSION_EXTENSIONS,
     FHIRPATH,
     HIDDEN,
@@ -66,6 +67,7 @@ from .fhir_common import (
     VARIABLE,
     extension_name,
     extensions,
+    is_not_in_past_constraint,
     our_language,
     our_variable_name,
     own_system,
@@ -932,6 +934,7 @@ class _Importer:
             link_id=self.link_id(item, where),
             hidden=self.group_hidden or limits.get("hidden", False),
             expressions=expressions,
+            not_in_past=limits.get("not_in_past", False),
         )
 
     def kind_and_choices(
@@ -1212,6 +1215,9 @@ class _Importer:
                     continue
             elif url == HIDDEN and isinstance(extension.get("valueBoolean"), bool):
                 found["hidden"] = extension["valueBoolean"]
+                continue
+            elif url == CONSTRAINT and kind == Kind.DATE and is_not_in_past_constraint(extension):
+                found["not_in_past"] = True
                 continue
             elif url == ANSWER_EXPRESSION:
                 continue  # kind_and_choices reads it

@@ -328,6 +328,11 @@ class Question(VersionLockedModel):
     link_id = models.CharField(_("FHIR linkId"), max_length=255, blank=True)
     hidden = models.BooleanField(_("hidden from the patient"), default=False)
     expressions = models.JSONField(_("FHIRPath expressions"), default=dict, blank=True)
+    not_in_past = models.BooleanField(
+        _("not in the past"),
+        default=False,
+        help_text=_("Dates only: the patient cannot enter a date before today (an appointment)."),
+    )
 
     objects = QuestionQuerySet.as_manager()
 

@@ -154,6 +154,7 @@ def _write_question(step, question_def, order, parent, instruments) -> Question:
         unit=question_def.unit,
         max_length=question_def.max_length,
         max_rows=question_def.max_rows,
+        not_in_past=question_def.not_in_past,
         show_if=question_def.show_if,
         instrument=instruments.get(question_def.instrument) if question_def.instrument else None,
         criterion=question_def.criterion,

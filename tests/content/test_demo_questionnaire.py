@@ -208,7 +208,8 @@ def choice_values(question: dict) -> list[str]:
 
 def field_names(cls: type) -> set[str]:
     """The keys our format writes: every field, but those written only when set
-    (sdm_json.WRITTEN_WHEN_SET; our content sets only a choice's "exclusive")."""
+    (sdm_json.WRITTEN_WHEN_SET; our content sets only a choice's "exclusive" and a
+    question's "not_in_past")."""
     from questionnaires.interop.sdm_json import WRITTEN_WHEN_SET
 
     return {field.name for field in dataclasses.fields(cls)} - set(WRITTEN_WHEN_SET)
@@ -228,7 +229,8 @@ def test_the_file_is_the_definition_written_out_field_by_field(raw):
     for step in raw["steps"]:
         assert set(step) == field_names(StepDef)
     for _, question in iter_questions(raw):
-        assert set(question) == field_names(QuestionDef), question["key"]
+        assert set(question) - {"not_in_past"} == field_names(QuestionDef), question["key"]
+        assert question.get("not_in_past", True) is True, question["key"]
         for choice in question["choices"]:
             assert set(choice) - {"exclusive"} == field_names(ChoiceDef), question["key"]
             assert choice.get("exclusive", True) is True, question["key"]
@@ -599,3 +601,10 @@ def test_none_of_these_in_a_multiple_choice_is_exclusive_and_only_it(definition)
     for question in multiple:
         for choice in question.choices:
             assert choice.exclusive is (choice.value == "none"), (question.key, choice.value)
+
+
+def test_the_appointment_date_and_only_it_cannot_be_in_the_past(definition):
+    """Issue 10: a past appointment date was accepted."""
+    refusing = [q.key for q in definition.question_map().values() if q.not_in_past]
+    assert refusing == ["visit_date"]
+    assert definition.question_map()["visit_date"].kind == Kind.DATE

@@ -135,6 +135,7 @@ def test_the_dump_writes_every_field_of_every_dataclass():
                         definition.steps[0].questions[0],
                         hidden=True,
                         expressions={"calculated": "%a + 1"},
+                        not_in_past=True,
                         choices=(
                             dataclasses.replace(
                                 definition.steps[0].questions[0].choices[0], exclusive=True
