@@ -62,3 +62,20 @@ def test_limit_is_stated_before_typing_and_language_switch_keeps_typing_without_
     assert "goal" not in response_for(link).answers  # kept as typed, not yet answered
     patient.continue_()
     assert response_for(link).answers["goal"] == "Keep my job"
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_enter_in_a_field_continues_and_never_switches_language(
+    new_context, invitation_link, javascript
+):
+    link = invitation_link()
+    page = new_context(viewport=PHONE, java_script_enabled=javascript).new_page()
+    patient = PatientPages(page)
+    page.goto(link)
+    walk_to(patient, "your_questions")
+    page.locator("#id_your_questions-goal").fill("Keep my job")
+    with page.expect_navigation():
+        page.locator("#id_your_questions-goal").press("Enter")
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert patient.step_key == "readiness"
+    assert response_for(link).answers["goal"] == "Keep my job"
