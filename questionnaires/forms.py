@@ -836,12 +836,15 @@ def field_item(
             if isinstance(value, list | tuple)
             else ({str(value)} if value not in (None, "") else set())
         )
+        exclusive = {choice.value for choice in question.choices if choice.exclusive}
         item["options"] = [
             {
                 "value": str(option_value),
                 "label": str(label),
                 "id": f"{input_id}_{index}",
                 "checked": str(option_value) in chosen,
+                # "None of these": set apart by "or" (GOV.UK); sdm.js unticks the others.
+                "exclusive": kind == Kind.MULTIPLE_CHOICE and option_value in exclusive,
             }
             for index, (option_value, label) in enumerate(bound.field.choices)
         ]

@@ -567,3 +567,8 @@ def test_an_appointment_today_or_later_is_accepted():
         form = appointment_form(day)
         assert form.is_valid(), form.errors
         assert form.answer_values == {"appointment": day}
+
+
+def test_none_of_these_is_marked_for_the_page_and_set_apart():
+    item = next(i for i in exclusive_form({}).question_items() if i["key"] == "areas")
+    assert [option["exclusive"] for option in item["options"]] == [False, False, True]

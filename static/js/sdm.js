@@ -9,6 +9,8 @@
       idempotent anyway; this only avoids a confusing second wait).
    4. Character count (GOV.UK): the limit stated under a text field becomes a live
       count of the characters left; screen readers hear it once typing pauses.
+   5. An exclusive checkbox ("None of these") unticks the others when ticked, and is
+      unticked when another is ticked (GOV.UK checkboxes); the server refuses both.
 */
 (function () {
   "use strict";
@@ -154,6 +156,22 @@
     });
   }
 
+  // --- exclusive checkboxes -------------------------------------------------------------
+
+  function exclusiveCheckboxes() {
+    // Capturing, so the boxes are right before the same-page conditions read them.
+    document.addEventListener("change", function (event) {
+      var box = event.target;
+      if (!box || box.type !== "checkbox" || !box.checked || !box.form) return;
+      var group = box.form.querySelectorAll("input[type='checkbox'][name='" + box.name + "']");
+      Array.prototype.forEach.call(group, function (other) {
+        if (other !== box && (box.hasAttribute("data-exclusive") || other.hasAttribute("data-exclusive"))) {
+          other.checked = false;
+        }
+      });
+    }, true);
+  }
+
   // --- character count ------------------------------------------------------------------
 
   // As the server counts: characters (not UTF-16 units), a line break sent as CR LF.
@@ -197,6 +215,7 @@
   function start() {
     focusOnLoad();
     linkErrorSummary();
+    exclusiveCheckboxes();
     Array.prototype.forEach.call(document.querySelectorAll("form[data-step]"), conditionalQuestions);
     preventDoubleSubmit();
     Array.prototype.forEach.call(document.querySelectorAll("[data-character-count]"), characterCount);

@@ -79,3 +79,25 @@ def test_enter_in_a_field_continues_and_never_switches_language(
     assert page.locator("html").get_attribute("lang") == "en"
     assert patient.step_key == "readiness"
     assert response_for(link).answers["goal"] == "Keep my job"
+
+
+def test_none_of_these_unticks_the_others_and_is_unticked_by_them(new_context, invitation_link):
+    page = new_context(viewport=PHONE).new_page()
+    patient = PatientPages(page)
+    page.goto(invitation_link())
+    walk_to(patient, "activity_psoriasis")
+    question = patient.questions["pso_visible_areas"]
+    values = [choice.value for choice in question.choices]
+    boxes = {
+        v: page.locator(f"#id_activity_psoriasis-pso_visible_areas_{i}")
+        for i, v in enumerate(values)
+    }
+    boxes["face"].check()
+    boxes["scalp"].check()
+    boxes["none"].check()
+    assert [v for v in values if boxes[v].is_checked()] == ["none"]
+    boxes["nails"].check()
+    assert [v for v in values if boxes[v].is_checked()] == ["nails"]
+    divider = patient.wrapper("pso_visible_areas").locator(".choices-divider")
+    assert divider.inner_text() == "or"
+    assert_accessible(page, "exclusive-checkboxes")
