@@ -41,11 +41,15 @@ def walk_to_treatment_step(patient: PatientPages) -> None:
         patient.continue_()
 
 
-@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+@pytest.mark.parametrize(
+    ("language", "javascript"),
+    [("en", True), ("en", False), ("zh-hans", True)],
+    ids=["en-js", "en-no-js", "zh-js"],
+)
 def test_treatment_step_with_two_earlier_treatments_fits_three_phone_screens(
-    new_context, invitation_link, javascript
+    new_context, invitation_link, language, javascript
 ):
-    link = invitation_link(disease="psoriasis")
+    link = invitation_link(disease="psoriasis", lang=language)
     page = new_context(viewport=PHONE, java_script_enabled=javascript).new_page()
     patient = PatientPages(page)
     page.goto(link)
@@ -59,17 +63,16 @@ def test_treatment_step_with_two_earlier_treatments_fits_three_phone_screens(
         }
     )
     height = page.evaluate("document.documentElement.scrollHeight")
-    screenshot(page, f"treatment-step-psoriasis-two-rows-{'js' if javascript else 'no-js'}")
+    name = f"treatment-step-psoriasis-two-rows-{language}-{'js' if javascript else 'no-js'}"
+    screenshot(page, name)
     assert height <= MAX_SCREENS * PHONE["height"], (
         f"the treatment step is {height} px tall: {height / PHONE['height']:.1f} phone screens"
     )
     if javascript:
-        assert_accessible(page, "treatment-step-psoriasis-two-rows")
+        assert_accessible(page, name)
     else:
         scanner = new_context(viewport=PHONE).new_page()
-        assert_accessible_without_scripts(
-            page, "treatment-step-psoriasis-two-rows-no-js", scanner=scanner
-        )
+        assert_accessible_without_scripts(page, name, scanner=scanner)
 
     patient.continue_()
     assert patient.step_key == "safety"
