@@ -465,3 +465,19 @@ def test_text_limits_are_shown_before_typing_without_javascript(patient):
     assert info and info.group(2) == "You can enter up to 500 characters"
     assert re.search(rf'<textarea[^>]+aria-describedby="[^"]*{info.group(1)}"', page)
     assert 'data-count-left="You have %(count)s characters remaining"' in page
+
+
+def test_a_decimal_comma_is_stored_as_the_number_it_means(patient):
+    walk_to_check(patient)
+    location(patient.post("priorities", {**PRIORITIES, "priorities-weight": "72,5"}))
+    assert patient.response().answers["weight"] == "72.5"
+
+
+def test_a_number_outside_the_questions_range_is_refused_by_name_and_nothing_changes(patient):
+    location(patient.post("about", ABOUT_PSORIASIS))
+    saved = patient.response().answers
+    refused = patient.post("about", {**ABOUT_PSORIASIS, "about-age": "121"})
+    assert refused.status_code == 200
+    assert "“Age?”: enter a number from 0 to 120" in refused.content.decode()
+    assert patient.response().answers == saved
+    assert saved["age"] == 41
