@@ -288,10 +288,13 @@ def _number(value: Decimal) -> str:
 
 def range_errors(question: QuestionDef) -> dict[str, Any]:
     """Messages for a number outside the question's own limits (generic when it has none)."""
-    if question.min_value is None and question.max_value is None:
-        return {}
     message = _lazy_range_message(question)
-    return {"min_value": message, "max_value": message}
+    # A bound the question does not set (an integer's storage limit) keeps the plain message.
+    return {
+        code: message
+        for code, bound in (("min_value", question.min_value), ("max_value", question.max_value))
+        if bound is not None
+    }
 
 
 def build_field(question: QuestionDef) -> forms.Field | None:

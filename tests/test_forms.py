@@ -572,3 +572,13 @@ def test_an_appointment_today_or_later_is_accepted():
 def test_none_of_these_is_marked_for_the_page_and_set_apart():
     item = next(i for i in exclusive_form({}).question_items() if i["key"] == "areas")
     assert [option["exclusive"] for option in item["options"]] == [False, False, True]
+
+
+def test_a_bound_the_question_does_not_set_keeps_the_plain_message():
+    field = build_field(question("count", Kind.INTEGER, min_value=Decimal(0)))
+    with pytest.raises(ValidationError) as low:
+        field.clean("-1")
+    assert low.value.messages == ["“Count?”: enter a number of at least 0"]
+    with pytest.raises(ValidationError) as high:
+        field.clean(str(2**31))
+    assert high.value.messages == ["Enter a number no bigger than 2147483647"]
