@@ -587,7 +587,7 @@ def _group_short_label(weighing: Mapping[str, Any], option_id: str, group: int) 
     return gettext("For special cases")
 
 
-def _short_reasons(option: Mapping[str, Any]) -> str:
+def _short_reasons(option: Mapping[str, Any]) -> list[str]:
     """Why a group-2 option is there, in a few words for the list at the top (the full
     sentences are in its "More about" disclosure)."""
     kinds = {
@@ -609,7 +609,7 @@ def _short_reasons(option: Mapping[str, Any]) -> str:
     ]
     for reason in option.get("restrictions", []):
         reasons.append(codes.get(reason.get("code"), gettext("kept for special cases")))
-    return pgettext("items", "; ").join(dict.fromkeys(reasons))
+    return list(dict.fromkeys(reasons))
 
 
 def _group_option(
@@ -648,6 +648,17 @@ def _group_option(
         "details": _details(display),
         "has_unverified": bool(display.get("has_unverified")),
     }
+
+
+def _by_reason(options: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Group-2 options under each reason they are there for (an option with two reasons
+    is under both), alphabetically under each: a reason shared by six options is said
+    once, not six times."""
+    reasons: dict[str, list[dict[str, Any]]] = {}
+    for option in options:
+        for reason in option["short_reasons"]:
+            reasons.setdefault(reason, []).append(option)
+    return [{"text": text, "options": _alphabetical(items)} for text, items in reasons.items()]
 
 
 def _context(
@@ -689,6 +700,7 @@ def _context(
                         "Options that conflict with something you said, or are for special cases"
                     ),
                     "options": _alphabetical(conflicts),
+                    "by_reason": _by_reason(_alphabetical(conflicts)),
                 },
             )
             if group["options"]

@@ -45,7 +45,7 @@ RANKING_WORDS = {
 }
 SCORE_PATTERN = re.compile(r"\b\d+\s*(?:/|out of)\s*100\b|\b\d+\s*points?\b", re.IGNORECASE)
 FIGURE = {
-    "en": re.compile(r"in (1,000|100) people"),
+    "en": re.compile(r"(?:in|per) (1,000|100) people"),
     "zh-hans": re.compile(r"每\s*(1000|100)\s*(?:人|名)"),
 }
 DENOMINATOR = {"1,000": 1000, "1000": 1000, "100": 100}
@@ -94,7 +94,7 @@ def top_of_page_height(page) -> float:
 
 
 def group_names(page, key: str) -> list[str]:
-    return page.locator(f"[data-testid='group-{key}'] > li > strong").all_inner_texts()
+    return page.locator(f"[data-testid='group-{key}'] li[data-option] > strong").all_inner_texts()
 
 
 @pytest.mark.parametrize("language", ["en", "zh-hans"])
@@ -144,16 +144,20 @@ def test_option_grid_on_a_phone(new_context, demo_content, live_server, conditio
         label = page.locator(f"[id='{svg.get_attribute('aria-labelledby')}']").inner_text()
         assert FIGURE[language].search(label), label
 
-    # Groups: alphabetical by the name the patient reads, what they do now last.
-    for key in ("fits", "conflicts", "not-suitable"):
-        ids = page.locator(f"[data-testid='group-{key}'] > li").evaluate_all(
+    # Groups: alphabetical by the name the patient reads, what they do now last (options
+    # against a stated limit under each reason, alphabetically under each).
+    lists = page.locator(
+        "[data-testid='group-fits'], [data-testid='group-not-suitable'], "
+        "[data-testid='group-conflicts'] ul.results-names"
+    )
+    assert lists.count() >= 1
+    for listed in lists.all():
+        ids = listed.locator(":scope > li[data-option]").evaluate_all(
             "items => items.map(i => i.dataset.option)"
         )
-        names = group_names(page, key)
-        others = [
-            name for name, option_id in zip(names, ids, strict=True) if option_id != "no_change"
-        ]
-        assert others == sorted(others, key=str.casefold), (key, names)
+        names = listed.locator(":scope > li[data-option] > strong").all_inner_texts()
+        others = [n for n, option_id in zip(names, ids, strict=True) if option_id != "no_change"]
+        assert others == sorted(others, key=str.casefold), names
         if "no_change" in ids:
             assert ids[-1] == "no_change"
 

@@ -51,7 +51,7 @@ RANKING_WORDS = {
         r"最佳|最好|最适合|领先|满分|排名|第一名|分之|相差.{0,4}分|\d+\s*分(?!钟)"
     ),
 }
-FIGURE = re.compile(r"in (1,000|100) people|每\s*(1000|100)\s*(?:人|名)")
+FIGURE = re.compile(r"(?:in|per) (1,000|100) people|每\s*(1000|100)\s*(?:人|名)")
 
 
 @pytest.fixture(scope="module")
@@ -123,6 +123,11 @@ def test_options_are_shown_in_the_weighings_groups(demo_weighings, condition):
     not_suitable = {item["option_id"] for item in context["not_suitable"]}
     current = weighing["current_therapy"]
     assert not_suitable == group_ids(weighing, 3) - {current}
+    # Each option against a stated limit is under at least one reason.
+    for group in context["groups"]:
+        if group["key"] == "conflicts":
+            under = {o["option_id"] for r in group["by_reason"] for o in r["options"]}
+            assert under == {o["option_id"] for o in group["options"]}
     everywhere = [o["option_id"] for g in context["groups"] for o in g["options"]]
     assert len(everywhere) == len(set(everywhere))
     assert not set(everywhere) & not_suitable
@@ -132,7 +137,11 @@ def test_options_are_shown_in_the_weighings_groups(demo_weighings, condition):
 @pytest.mark.parametrize("condition", CONDITIONS)
 def test_alphabetical_within_each_group_what_you_do_now_last(demo_weighings, condition, language):
     context = context_of(demo_weighings, condition, language)
-    for options in [g["options"] for g in context["groups"]] + [context["not_suitable"]]:
+    lists = [g["options"] for g in context["groups"]] + [context["not_suitable"]]
+    for group in context["groups"]:
+        for reason in group.get("by_reason", []):
+            lists.append(reason["options"])
+    for options in lists:
         names = [o["name"] for o in options if not o["is_status_quo"]]
         assert names == sorted(names, key=str.casefold)
         if any(o["is_status_quo"] for o in options):
