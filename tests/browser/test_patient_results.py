@@ -179,14 +179,20 @@ def test_the_grid_is_a_table_on_a_wide_screen_and_works_without_javascript(
     new_context, demo_content, live_server
 ):
     link, _result = demo_link(live_server, condition="psoriasis", language="en")
-    page = new_context(java_script_enabled=False).new_page()
-    page.goto(link)
-    grid = page.get_by_test_id("option-grid")
+    wide = new_context().new_page()
+    wide.goto(link)
+    grid = wide.get_by_test_id("option-grid")
     assert grid.locator("thead").is_visible()
     assert grid.locator("tbody th[scope='row']").count() == 6
+    assert_no_horizontal_overflow(wide, width=1024, name="results at 1024px")
+    assert_accessible(wide, "psoriasis-en-results-1024px")
+    screenshot(wide, "psoriasis-en-results-1024px")
+
+    page = new_context(java_script_enabled=False, viewport=PHONE).new_page()
+    page.goto(link)
+    assert page.get_by_test_id("option-grid").is_visible()
     # A disclosure opens without scripts.
     details = page.locator("details.results-option").first
     details.locator("summary").click()
     assert details.get_attribute("open") is not None
     assert details.locator("h5").first.is_visible()
-    screenshot(page, "psoriasis-en-results-1024px-no-js")
