@@ -254,6 +254,9 @@ def test_cards_never_contradict_themselves(demo_weighings, condition, language):
             uncertain = set(weighing["options"][column["option_id"]]["uncertain_values"])
             if cell["unconfirmed"]:
                 assert row["key"] in uncertain
+            # ... and always there: an unconfirmed onset or harm figure is never unmarked.
+            if row["key"] in ("speed", "serious_harm") and not column["is_status_quo"]:
+                assert cell["unconfirmed"] == (row["key"] in uncertain)
     # The current treatment: staying on it is one option, never also "not suitable" just
     # for being what the patient takes now.
     current = weighing["current_therapy"]
@@ -387,3 +390,25 @@ def test_the_context_comes_from_the_frozen_result(vitiligo_weighing):
     assert context["language"] == "zh-hans"
     assert context["own_questions"].startswith("Is light treatment safe")
     assert patient_results_context_for(result=result, language="en")["language"] == "en"
+
+
+def test_a_snapshot_from_before_the_groups_still_shows_every_option(demo_weighings):
+    """Results frozen before issue 8 have no groups: an option against a stated limit is
+    then listed with the conflicts, the others with the options that fit."""
+    old = json.loads(json.dumps(demo_weighings["multiple_sclerosis"]))
+    del old["groups"]
+    for option in old["ranked"]:
+        option.pop("group", None)
+        option.pop("restrictions", None)
+    context = patient_results_context(
+        weighing=old, answers=demo_answers("multiple_sclerosis"), language="en"
+    )
+    shown = {g["key"]: {o["option_id"] for o in g["options"]} for g in context["groups"]}
+    conflicted = {
+        o["option_id"]
+        for o in old["ranked"]
+        if any(c["level"] == "conflict" for c in o["conflicts"])
+    }
+    assert shown["conflicts"] == conflicted
+    assert shown["fits"] == {o["option_id"] for o in old["ranked"]} - conflicted
+    assert 2 <= len(context["grid"]["columns"]) <= 4
