@@ -496,10 +496,12 @@ def _grid(weighing: Mapping[str, Any], option_ids: list[str], groups: Mapping[st
             joined = pgettext("items", "; ").join(lines)
             value = {"lines": [joined or gettext("None listed")]}
         criterion = ROW_CRITERION.get(row)
+        # Staying as you are: how soon comes from the patient's answers, not the profile,
+        # so only its harm figure can be an unconfirmed estimate.
         value["unconfirmed"] = (
             criterion is not None
             and criterion in column["uncertain"]
-            and option_id != status_quo
+            and not (option_id == status_quo and row == "speed")
             and bool(value["lines"])
         )
         value["option_name"] = column["short_name"]
