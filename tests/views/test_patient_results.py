@@ -15,7 +15,7 @@ import pytest
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from questionnaires.services.therapies import THERAPY_DIR
+from questionnaires.services.therapy_content import THERAPY_DIR
 from questionnaires.services.weighing import simulation_run
 from questionnaires.views.patient_results import (
     CONDITION_WORDS,
