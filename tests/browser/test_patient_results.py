@@ -35,12 +35,13 @@ NOT_A_RECOMMENDATION = "This is not a recommendation."
 # Wording that ranks the options or scores them, in either language.
 RANKING_WORDS = {
     "en": re.compile(
-        r"\bbest\b|\bleads?\b|\bleading\b|\bpoints?\b|out of 100\b|\branked\b|\bfirst place\b"
+        r"\bbest\b|\bleads?\b(?!\s+to\b)|\bleading\b|\bpoints?\b|out of 100\b|\branked\b"
+        r"|\bfirst place\b"
         r"|\bclose call\b|\bfit with your priorities\b",
         re.IGNORECASE,
     ),
     "zh-hans": re.compile(
-        r"最佳|最好|最适合|领先|满分|排名|第一名|分之|相差.{0,4}分|\d+\s*分(?!钟)"
+        r"最佳|最好|最适合|领先|满分|排名|第一名|(?<![一二三四五六七八九十千])分之|相差.{0,4}分|\d+\s*分(?!钟)"
     ),
 }
 SCORE_PATTERN = re.compile(r"\b\d+\s*(?:/|out of)\s*100\b|\b\d+\s*points?\b", re.IGNORECASE)
@@ -70,17 +71,10 @@ def demo_link(live_server, *, condition: str, language: str) -> tuple[str, Resul
     return f"{live_server.url}/p/{token}/done/", Result.objects.get(response=response)
 
 
-def page_text_without_profiles(page) -> str:
-    """The whole results section's text, closed disclosures included, but without the
-    therapy profiles' own texts (the content authors' words about one treatment, such as
-    "works best on the face": not the page ranking the options)."""
-    return page.evaluate(
-        """() => {
-            const copy = document.querySelector('section.results').cloneNode(true);
-            copy.querySelectorAll('.option-profile-text').forEach(e => e.remove());
-            return copy.textContent;
-        }"""
-    )
+def page_text(page) -> str:
+    """The whole results section's text, closed disclosures and the therapy profiles' own
+    texts included."""
+    return page.evaluate("() => document.querySelector('section.results').textContent")
 
 
 def top_of_page_height(page) -> float:
@@ -115,7 +109,7 @@ def test_option_grid_on_a_phone(new_context, demo_content, live_server, conditio
         assert CJK.search(notice) and NOT_A_RECOMMENDATION not in notice
 
     # No ranking: no fit number, no meter, no ordered list of options, no ranking words.
-    text = page_text_without_profiles(page)
+    text = page_text(page)
     assert not RANKING_WORDS[language].search(text), RANKING_WORDS[language].search(text)
     assert not SCORE_PATTERN.search(text), SCORE_PATTERN.search(text)
     assert results.locator("meter").count() == 0
