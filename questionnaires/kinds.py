@@ -58,7 +58,9 @@ _FORM_KINDS: dict[str, FormKind] = {}
 
 def register_form_kind(form_kind: FormKind) -> FormKind:
     if form_kind.code in Kind.ALL:
-        raise ValueError(f"{form_kind.code!r} is a built-in kind; its form side is in forms/fields.py")
+        raise ValueError(
+            f"{form_kind.code!r} is a built-in kind; its form side is in forms/fields.py"
+        )
     _FORM_KINDS[form_kind.code] = form_kind
     return form_kind
 
