@@ -18,14 +18,12 @@ from django.utils import translation
 from questionnaires.services.therapy_content import THERAPY_DIR
 from questionnaires.services.weighing import simulation_run
 from questionnaires.views.patient_results import (
-    CONDITION_WORDS,
-    GRID_MAX_OPTIONS,
-    GRID_MIN_OPTIONS,
-    for_condition,
     patient_results_context,
     patient_results_context_for,
-    rescaled_outcome_text,
 )
+from questionnaires.views.patient_results.grid import rescaled_outcome_text
+from questionnaires.views.patient_results.groups import GRID_MAX_OPTIONS, GRID_MIN_OPTIONS
+from questionnaires.views.patient_results.words import CONDITION_WORDS, for_condition
 from tests.seeded import seeded_database
 from tests.summary.builders import CONDITIONS, demo_answers
 
