@@ -77,6 +77,8 @@ def test_every_golden_snapshot_round_trips(path, demo_version, db):
 
     assert isinstance(snapshot, WeighingSnapshot)
     assert snapshot_to_json(snapshot) == stored
+    # Member order too, so printed JSON (manage.py simulate) reads the same as before.
+    assert json.dumps(snapshot_to_json(snapshot)) == json.dumps(stored)
     assert snapshot.absent == frozenset() and dict(snapshot.extra) == {}
     assert [option.option_id for option in snapshot.ranked] == [
         option["option_id"] for option in stored["ranked"]
