@@ -460,6 +460,19 @@ class WeighingSnapshot(_Node):
         return self.ranked[0].option_id if self.ranked else None
 
 
+def member(value: Any, name: str, default: Any = None) -> Any:
+    """Member ``name`` of a typed snapshot value, or of the JSON dict it was read from.
+
+    For the readers that still receive both: the patient result page passes the stored
+    dict, and tests pass hand-built partial dicts to the sentence and expectation helpers.
+    """
+    if value is None:
+        return default
+    if isinstance(value, Mapping):
+        return value.get(name, default)
+    return getattr(value, name, default)
+
+
 def read_snapshot(data: Any) -> WeighingSnapshot:
     """The typed snapshot of stored ``data``; SnapshotError when it is not one."""
     if not isinstance(data, Mapping):

@@ -6,7 +6,8 @@ turns them into words through gettext, so the patient page, the clinician summar
 weighing snapshot (``Result.weighing``) and never the database, so a re-rendered summary
 reads the same: typed, as ``engine.snapshot.read_snapshot`` gives it (the snapshot, a ranked
 option, a reason, a conflict, an adjustment, an outcome), or as the stored JSON dict for the
-callers that still pass that (the patient result page); ``_get`` reads either.
+callers that still pass that (the patient result page); ``_get`` (``snapshot.member``) reads
+either.
 
 Call inside ``translation.override(language)`` to choose the language.
 """
@@ -20,17 +21,10 @@ from typing import Any
 from django.utils import translation
 from django.utils.translation import gettext, pgettext
 
+from questionnaires.engine.snapshot import member as _get
+
 PATIENT = "patient"
 CLINICIAN = "clinician"
-
-
-def _get(value: Any, name: str, default: Any = None) -> Any:
-    """Member ``name`` of a typed snapshot value, or of its stored JSON dict."""
-    if value is None:
-        return default
-    if isinstance(value, Mapping):
-        return value.get(name, default)
-    return getattr(value, name, default)
 
 
 def pick(text: Mapping[str, str] | None, language: str | None = None) -> str:
