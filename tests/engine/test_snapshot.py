@@ -28,9 +28,11 @@ from questionnaires.engine.snapshot import (
     scale_to_simulation_json,
     snapshot_to_json,
 )
-from questionnaires.models import Result
+from questionnaires.models import Result, SimulationCase
 from questionnaires.selectors.definitions import version_definition
+from questionnaires.services import simulation_cases
 from questionnaires.services.invitations import invitation_create
+from questionnaires.services.simulation_cases import expectation_failures
 from questionnaires.services.weighing import simulation_run
 from tests.seeded import seeded_database
 from tests.summary.builders import demo_answers, submitted_response_for
@@ -68,7 +70,8 @@ def one_snapshot(demo_version, db) -> dict:
 
 @pytest.mark.parametrize("path", CASE_FILES, ids=_case_id)
 def test_every_golden_snapshot_round_trips(path, demo_version, db):
-    stored = simulation_run(version=demo_version, answers=_answers(path))["weighing"]
+    simulation = simulation_run(version=demo_version, answers=_answers(path))
+    stored = simulation["weighing"]
     assert stored, "a golden case that weighs nothing tests nothing here"
     # Through the database's JSON, as Result.weighing keeps it.
     stored = json.loads(json.dumps(stored))
@@ -83,6 +86,20 @@ def test_every_golden_snapshot_round_trips(path, demo_version, db):
     assert [option.option_id for option in snapshot.ranked] == [
         option["option_id"] for option in stored["ranked"]
     ]
+    # The stored cases' checks judge the typed snapshot as they judge the dict: the case's
+    # own expectation passes both ways, and a contrary one fails the same way.
+    expect = json.loads(path.read_text(encoding="utf-8"))["expect"]
+    contrary = {
+        "leader": "nobody",
+        "close_call": not stored["sensitivity"]["close_call"],
+        "not_suitable": [],
+        "cautions": ["no_such_rule"],
+        "groups": {"3": [stored["ranked"][0]["option_id"]]},
+    }
+    for expectation in (expect, contrary):
+        typed = expectation_failures(expect=expectation, simulation={"weighing": snapshot})
+        assert typed == expectation_failures(expect=expectation, simulation=simulation)
+        assert bool(typed) == (expectation is contrary)
 
 
 def test_the_submit_cases_cover_every_condition():
@@ -265,3 +282,20 @@ def test_the_snapshot_is_frozen(one_snapshot):
     with pytest.raises(TypeError):
         snapshot.options["no_change"].name["en"] = "changed"  # type: ignore[index]
     assert isinstance(snapshot.ranked[0], RankedOption)
+
+
+def test_a_stored_case_whose_weighing_cannot_be_read_fails_with_why(
+    demo_version, db, monkeypatch, one_snapshot
+):
+    broken = _broken(one_snapshot, lambda s: s["ranked"][0].pop("rank"))
+    monkeypatch.setattr(
+        simulation_cases, "simulation_run", lambda **kwargs: {"weighing": broken, "notes": []}
+    )
+    case = SimulationCase.objects.create(
+        version=demo_version, name="unreadable", answers={}, expected_leader="no_change"
+    )
+
+    outcome = simulation_cases.simulation_case_run(case=case)
+
+    assert not outcome.passed
+    assert outcome.failures == ("the weighing cannot be read: weighing.ranked[0].rank: missing",)
