@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy as _
 
 from questionnaires.engine.conditions import evaluate
 from questionnaires.engine.definition import Condition, Severity
+from questionnaires.engine.snapshot import WeighingSnapshot, member
 
 SURE_SCALE_KEY = "sure"
 SURE_CONFLICT_MAX = Decimal(3)
@@ -229,7 +230,7 @@ def red_flag_count(
     asked: Sequence[str],
     answers: Mapping[str, Any],
     scores: Sequence[Mapping[str, Any]],
-    weighing: Mapping[str, Any],
+    weighing: WeighingSnapshot | Mapping[str, Any] | None,
 ) -> int:
     """How many red flags the clinician summary shows for a frozen result (its four kinds).
 
@@ -241,7 +242,7 @@ def red_flag_count(
     count += sum(1 for score in scores if has_decisional_conflict(score))
     count += sum(
         1
-        for excluded in (weighing or {}).get("not_suitable", [])
-        if any(reason.get("rule_id") for reason in excluded.get("reasons", []))
+        for excluded in member(weighing, "not_suitable", ())
+        if any(member(reason, "rule_id") for reason in member(excluded, "reasons", ()))
     )
     return count
