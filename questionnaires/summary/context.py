@@ -41,7 +41,13 @@ from questionnaires.engine.definition import (
     StepDef,
     VersionDef,
 )
-from questionnaires.engine.snapshot import OptionDisplay, WeighingSnapshot, read_stored_weighing
+from questionnaires.engine.snapshot import (
+    OptionDisplay,
+    ScaleSnapshot,
+    WeighingSnapshot,
+    read_scales,
+    read_stored_weighing,
+)
 from questionnaires.engine.visibility import Visibility, resolve_visibility
 from questionnaires.formatting import answer_display, answer_rows, date_text
 from questionnaires.free_text import (
@@ -309,7 +315,7 @@ class SummaryContext:
 @dataclass(frozen=True)
 class EarlierResult:
     submitted_at: datetime.datetime
-    scores: Sequence[Mapping[str, Any]]
+    scores: tuple[ScaleSnapshot, ...]
 
 
 @dataclass(frozen=True)
@@ -352,7 +358,9 @@ def _earlier_results(response: Response) -> list[EarlierResult]:
         .order_by("-response__submitted_at")
         .values_list("response__submitted_at", "scores")[:EARLIER_VISITS_SHOWN]
     )
-    return [EarlierResult(submitted_at=at, scores=scores) for at, scores in reversed(rows)]
+    return [
+        EarlierResult(submitted_at=at, scores=read_scales(scores)) for at, scores in reversed(rows)
+    ]
 
 
 def summary_context_build(
@@ -372,7 +380,7 @@ def summary_context_from(fetched: Fetched, *, language: str, audience: str) -> S
         questions = definition.question_map()
         answers = answers_from_json(definition, response.answers or {})
         weighing = read_stored_weighing(result.weighing)
-        scores = list(result.scores or [])
+        scores = read_scales(result.scores)
         header = _header(response, definition, answers, scores)
         priorities, legend = _priorities(weighing)
         activity = tuple(_activity(definition, scores, fetched.earlier, response))
@@ -454,14 +462,14 @@ def condition_label(code: str, definition: VersionDef) -> str:
 
 
 def _scale_is_shown(score: Mapping[str, Any]) -> bool:
-    return bool(score.get("answered"))
+    return bool(score.answered)
 
 
 def _header(
     response: Response,
     definition: VersionDef,
     answers: Mapping[str, Any],
-    scores: Sequence[Mapping[str, Any]],
+    scores: Sequence[ScaleSnapshot],
 ) -> Header:
     invitation = response.invitation
     condition = (invitation.disease if invitation else "") or answers.get(CONDITION_KEY) or ""
@@ -472,11 +480,11 @@ def _header(
     for score in scores:
         if not _scale_is_shown(score):
             continue
-        scale = scales.get(score["key"])
+        scale = scales.get(score.key)
         if scale is not None and scale.instrument in instruments:
             completed.append(instruments[scale.instrument])
-        elif score["key"] in names:
-            completed.append(names[score["key"]])
+        elif score.key in names:
+            completed.append(names[score.key])
     return Header(
         patient_ref=invitation.patient_ref if invitation else gettext("Preview"),
         team=invitation.team.name if invitation and invitation.team else "",
@@ -493,7 +501,7 @@ def _header(
 def _flags(
     definition: VersionDef,
     answers: Mapping[str, Any],
-    scores: Sequence[Mapping[str, Any]],
+    scores: Sequence[ScaleSnapshot],
     weighing: WeighingSnapshot | None,
     *,
     audience: str,
@@ -515,7 +523,7 @@ def _flags(
             found.append(
                 Flag(
                     kind=flag_rules.FlagKind.SEVERE_BAND,
-                    title=names.get(score["key"], score["key"]),
+                    title=names.get(score.key, score.key),
                     detail=_score_with_band(score),
                 )
             )
@@ -529,8 +537,7 @@ def _flags(
                         if audience == CLINICIAN
                         else gettext("You may not feel sure about the decision yet")
                     ),
-                    detail=gettext("SURE score %(score)s of 4")
-                    % {"score": _number(score["score"])},
+                    detail=gettext("SURE score %(score)s of 4") % {"score": _number(score.score)},
                     note=(
                         gettext("A score of 3 or less suggests the patient is not yet ready.")
                         if audience == CLINICIAN
@@ -564,8 +571,8 @@ def _number(value: Any) -> str:
 
 
 def _score_with_band(score: Mapping[str, Any]) -> str:
-    band = explain.pick(score.get("band_label"))
-    value = _number(score.get("score"))
+    band = explain.pick(score.band_label)
+    value = _number(score.score)
     return f"{value} ({band})" if band else value
 
 
@@ -745,15 +752,15 @@ def _same_language(first: str, second: str) -> bool:
 
 def _activity(
     definition: VersionDef,
-    scores: Sequence[Mapping[str, Any]],
+    scores: Sequence[ScaleSnapshot],
     earlier: Sequence[EarlierResult],
     response: Response,
 ) -> list[ScaleRow]:
     scales = {scale.key: scale for scale in definition.scales}
     rows = []
     for score in scores:
-        scale = scales.get(score["key"])
-        if scale is None or score["key"] == flag_rules.SURE_SCALE_KEY:
+        scale = scales.get(score.key)
+        if scale is None or score.key == flag_rules.SURE_SCALE_KEY:
             continue
         if not _scale_is_shown(score):
             continue
@@ -769,12 +776,12 @@ def _scale_row(
 ) -> ScaleRow:
     name = translate(scale.name)
     worse = scale.higher_is == Direction.HIGHER_IS_WORSE
-    value = flag_rules.decimal_or_none(score.get("score"))
+    value = score.score
     history = []
     for visit in earlier:
-        match = next((item for item in visit.scores if item.get("key") == scale.key), None)
-        if match is not None and match.get("answered"):
-            history.append((visit.submitted_at, flag_rules.decimal_or_none(match.get("score"))))
+        match = next((item for item in visit.scores if item.key == scale.key), None)
+        if match is not None and match.answered:
+            history.append((visit.submitted_at, match.score))
     points = [
         charts.TrendPoint(label=short_date(at), value=past_value) for at, past_value in history
     ]
@@ -786,10 +793,10 @@ def _scale_row(
         if worse
         else gettext("%(low)s–%(high)s, higher is better")
     ) % {"low": _number(scale.min_score), "high": _number(scale.max_score)}
-    status = score.get("status")
+    status = score.status
     status_note = {
         "prorated": gettext("%(missing)s item(s) missing; scored from the rest")
-        % {"missing": score.get("missing")},
+        % {"missing": score.missing},
         "incomplete": gettext("Too many items missing to score"),
     }.get(status, "")
     previous = next((past for _, past in reversed(history) if past is not None), None)
@@ -819,8 +826,8 @@ def _scale_row(
         key=scale.key,
         name=name,
         score=_number(value) if value is not None else "",
-        band=explain.pick(score.get("band_label")),
-        severity=score.get("severity") or "",
+        band=explain.pick(score.band_label),
+        severity=score.severity or "",
         range_text=range_text,
         status_note=status_note,
         change=change,
@@ -1054,7 +1061,7 @@ def _sensitivity_text(weighing: WeighingSnapshot, *, audience: str) -> str:
 
 
 def _readiness(
-    definition: VersionDef, answers: Mapping[str, Any], scores: Sequence[Mapping[str, Any]]
+    definition: VersionDef, answers: Mapping[str, Any], scores: Sequence[ScaleSnapshot]
 ) -> Readiness | None:
     scales = {scale.key: scale for scale in definition.scales}
     questions = definition.question_map()
@@ -1078,13 +1085,13 @@ def _readiness(
                     is_no=value is False,
                 )
             )
-        score = next((s for s in scores if s.get("key") == sure_scale.key), None)
-        if score is not None and score.get("score") is not None:
+        score = next((s for s in scores if s.key == sure_scale.key), None)
+        if score is not None and score.score is not None:
             score_text = gettext("%(score)s of %(max)s") % {
-                "score": _number(score["score"]),
+                "score": _number(score.score),
                 "max": _number(sure_scale.max_score),
             }
-            band = explain.pick(score.get("band_label"))
+            band = explain.pick(score.band_label)
             conflict = flag_rules.has_decisional_conflict(score)
     role = ""
     if role_question is not None:
@@ -1096,7 +1103,7 @@ def _footer(
     response: Response,
     result: Result,
     definition: VersionDef,
-    scores: Sequence[Mapping[str, Any]],
+    scores: Sequence[ScaleSnapshot],
     weighing: WeighingSnapshot | None,
     template_version: str,
 ) -> Footer:
@@ -1108,7 +1115,7 @@ def _footer(
             if value
         }
     )
-    shown = {score["key"] for score in scores if _scale_is_shown(score)}
+    shown = {score.key for score in scores if _scale_is_shown(score)}
     used_instruments = {scale.instrument for scale in definition.scales if scale.key in shown}
     answered = {key for key, value in (response.answers or {}).items() if is_answered(value)}
     used_instruments |= {
