@@ -230,10 +230,6 @@ class Reason(_Node):
         """The rule id, else the built-in code (how lists and expectations name it)."""
         return self.rule_id or self.code
 
-    @property
-    def labels(self) -> frozenset[str]:
-        return frozenset(label for label in (self.code, self.rule_id) if label)
-
 
 @dataclass(frozen=True, kw_only=True)
 class Conflict(_Node):
@@ -451,13 +447,6 @@ class WeighingSnapshot(_Node):
     def option(self, option_id: str) -> OptionDisplay | None:
         """The frozen display of ``option_id`` (None for an id the snapshot does not name)."""
         return self.options.get(option_id)
-
-    def ranked_option(self, option_id: str) -> RankedOption | None:
-        return next((item for item in self.ranked if item.option_id == option_id), None)
-
-    @property
-    def leader(self) -> str | None:
-        return self.ranked[0].option_id if self.ranked else None
 
 
 def member(value: Any, name: str, default: Any = None) -> Any:
