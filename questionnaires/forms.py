@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -38,14 +39,16 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
 from django.utils.functional import lazy
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from questionnaires.engine.conditions import evaluate, is_answered, referenced_keys
 from questionnaires.engine.definition import Kind, QuestionDef, StepDef, Text, VersionDef
 from questionnaires.engine.kinds import answer_problem
+from questionnaires.engine.kinds.multiple_choice import exclusive_chosen
 from questionnaires.engine.validation import row_state
 from questionnaires.engine.visibility import resolve_visibility
 from questionnaires.i18n import translate
@@ -57,6 +60,9 @@ from questionnaires.walk import Walk
 DEFAULT_SHORT_TEXT_LENGTH = 200
 DEFAULT_LONG_TEXT_LENGTH = 4000
 DEFAULT_MAX_ROWS = 20
+# A single choice with more options than this is a select: a list of 60 treatments as
+# radio buttons is many phone screens long. Stored values are the same either way.
+SELECT_AFTER_OPTIONS = 12
 MAX_NUMBER_CHARACTERS = 40  # longer "numbers" are never typed by a person
 # FHIR valueInteger is a signed 32-bit integer; unbounded questions stay inside it.
 INTEGER_MIN, INTEGER_MAX = -(2**31), 2**31 - 1
@@ -133,14 +139,36 @@ class PatientIntegerField(_NumberTextMixin, forms.IntegerField):
     default_error_messages = {"invalid": _("Enter a whole number, like 12"), **NUMBER_ERRORS}
 
 
+# One comma between digits and no point: the comma is the decimal mark ("72,5"), as much of
+# Europe writes it. With exactly three digits after it, it may be a thousands separator
+# ("1,000"), so that is asked again rather than guessed.
+_DECIMAL_COMMA = re.compile(r"([+-]?[0-9]+),([0-9]+)")
+
+
 class PatientDecimalField(_NumberTextMixin, forms.DecimalField):
     default_error_messages = {
         "invalid": _("Enter a number, like 72.5"),
+        "ambiguous_comma": _(
+            "Enter the number with a decimal point and no thousands separator, like 72.5"
+        ),
         "max_digits": _("Enter a shorter number"),
         "max_whole_digits": _("Enter a shorter number"),
         "max_decimal_places": _("Enter a number with at most %(max)s digits after the point"),
         **NUMBER_ERRORS,
     }
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            # Full-width digits and punctuation from a Chinese input method become ASCII.
+            value = unicodedata.normalize("NFKC", value).strip()
+            comma = _DECIMAL_COMMA.fullmatch(value)
+            if comma:
+                if len(comma.group(2)) == 3:
+                    raise ValidationError(
+                        self.error_messages["ambiguous_comma"], code="ambiguous_comma"
+                    )
+                value = f"{comma.group(1)}.{comma.group(2)}"
+        return super().to_python(value)
 
 
 class PartsWidget(forms.Widget):
@@ -234,6 +262,41 @@ class OrderedMultipleChoiceField(forms.MultipleChoiceField):
         return [str(key) for key, _label in self.choices if str(key) in chosen] or None
 
 
+def _range_message(question: QuestionDef) -> str:
+    """The out-of-range message of one question, naming it and its own limits."""
+    unit = f" {question.unit}" if question.unit else ""
+    low = f"{_number(question.min_value)}{unit}" if question.min_value is not None else ""
+    high = f"{_number(question.max_value)}{unit}" if question.max_value is not None else ""
+    values = {"question": translate(question.text), "min": low, "max": high}
+    if low and high:
+        message = gettext("“%(question)s”: enter a number from %(min)s to %(max)s") % values
+    elif low:
+        message = gettext("“%(question)s”: enter a number of at least %(min)s") % values
+    else:
+        message = gettext("“%(question)s”: enter a number no bigger than %(max)s") % values
+    # Django formats the message again with the limit's parameters: keep a "%" literal.
+    return message.replace("%", "%%")
+
+
+_lazy_range_message = lazy(_range_message, str)
+
+
+def _number(value: Decimal) -> str:
+    text = format(value, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def range_errors(question: QuestionDef) -> dict[str, Any]:
+    """Messages for a number outside the question's own limits (generic when it has none)."""
+    message = _lazy_range_message(question)
+    # A bound the question does not set (an integer's storage limit) keeps the plain message.
+    return {
+        code: message
+        for code, bound in (("min_value", question.min_value), ("max_value", question.max_value))
+        if bound is not None
+    }
+
+
 def build_field(question: QuestionDef) -> forms.Field | None:
     """The form field for one question, or None for display text and read-only items."""
     if question.kind == Kind.DISPLAY or question.read_only:
@@ -277,6 +340,7 @@ def build_field(question: QuestionDef) -> forms.Field | None:
         return PatientIntegerField(
             min_value=int(question.min_value) if question.min_value is not None else INTEGER_MIN,
             max_value=int(question.max_value) if question.max_value is not None else INTEGER_MAX,
+            error_messages=range_errors(question),
             **common,
         )
     if kind == Kind.DECIMAL:
@@ -285,6 +349,7 @@ def build_field(question: QuestionDef) -> forms.Field | None:
             max_value=question.max_value,
             max_digits=DECIMAL_MAX_DIGITS,
             decimal_places=DECIMAL_PLACES,
+            error_messages=range_errors(question),
             **common,
         )
     if kind == Kind.DATE:
@@ -352,6 +417,11 @@ def _iso_date(value: Any) -> date | None:
         return date.fromisoformat(value) if isinstance(value, str) else None
     except ValueError:
         return None
+
+
+def _before_today(value: Any) -> bool:
+    day = value if isinstance(value, date) else _iso_date(value)
+    return day is not None and day < timezone.localdate()
 
 
 def group_raw_values(group: QuestionDef, rows: Any, prefix: str) -> dict[str, list[str]]:
@@ -556,7 +626,21 @@ class StepForm(forms.Form):
         """The kind's pure validator (``engine.kinds``), the one the submit shares: the field
         has parsed the input; this decides whether the typed answer is one the kind allows."""
         problem = answer_problem(question, value)
-        if problem:
+        if problem is None and question.not_in_past and _before_today(value):
+            # Not an answer_problem of the kind: a stored date does not become wrong as days
+            # pass, so the submit does not recheck it; the page asks for a real future date.
+            message = gettext("“%(question)s”: enter a date that is today or later") % {
+                "question": translate(question.text)
+            }
+            self.add_error(question.key, ValidationError(message, code="in_the_past"))
+        elif problem == "exclusive_with_others":
+            only = next(c for c in question.choices if c.value == exclusive_chosen(question, value))
+            message = gettext(
+                "“%(question)s”: you chose “%(option)s” and other options. Choose either "
+                "“%(option)s” or the options that apply"
+            ) % {"question": translate(question.text), "option": translate(only.label)}
+            self.add_error(question.key, ValidationError(message, code=problem))
+        elif problem:
             self.add_error(
                 question.key, ValidationError(gettext("Check this answer"), code=problem)
             )
@@ -665,7 +749,13 @@ class StepForm(forms.Form):
                     "number": index + 1,
                     "id": f"{group_id}-row-{index}",
                     "children": [
-                        field_item(row_form, child.key, child, quiet=self.quiet or state.hidden)
+                        field_item(
+                            row_form,
+                            child.key,
+                            child,
+                            quiet=self.quiet or state.hidden,
+                            in_row=True,
+                        )
                         for child in state.question.children
                         if child.key in row_form.fields
                     ],
@@ -712,8 +802,14 @@ class StepForm(forms.Form):
         return entries
 
 
-def field_item(form: forms.Form, name: str, question: QuestionDef, *, quiet: bool) -> dict:
-    """Render data for one bound field: ids, names, value, options and messages."""
+def field_item(
+    form: forms.Form, name: str, question: QuestionDef, *, quiet: bool, in_row: bool = False
+) -> dict:
+    """Render data for one bound field: ids, names, value, options and messages.
+
+    ``in_row``: the field is one detail of a repeat-group row, where a single choice is a
+    select so that each entry stays a few lines tall on a phone.
+    """
     bound = form[name]
     input_id = bound.auto_id
     errors = [] if quiet else [str(error) for error in bound.errors]
@@ -743,18 +839,24 @@ def field_item(form: forms.Form, name: str, question: QuestionDef, *, quiet: boo
             if isinstance(value, list | tuple)
             else ({str(value)} if value not in (None, "") else set())
         )
+        exclusive = {choice.value for choice in question.choices if choice.exclusive}
         item["options"] = [
             {
                 "value": str(option_value),
                 "label": str(label),
                 "id": f"{input_id}_{index}",
                 "checked": str(option_value) in chosen,
+                # "None of these": set apart by "or" (GOV.UK); sdm.js unticks the others.
+                "exclusive": kind == Kind.MULTIPLE_CHOICE and option_value in exclusive,
             }
             for index, (option_value, label) in enumerate(bound.field.choices)
         ]
         item["first_input_id"] = f"{input_id}_0"
         item["multiple"] = kind == Kind.MULTIPLE_CHOICE
         item["inline"] = kind in (Kind.YES_NO, Kind.RATING)
+        if kind == Kind.SINGLE_CHOICE and (in_row or len(item["options"]) > SELECT_AFTER_OPTIONS):
+            item["select"] = True
+            item["first_input_id"] = input_id
     elif kind == Kind.DATE:
         parts = list(value or []) + [""] * len(DATE_PARTS)
         labels = {"day": gettext("Day"), "month": gettext("Month"), "year": gettext("Year")}
@@ -791,12 +893,42 @@ def field_item(form: forms.Form, name: str, question: QuestionDef, *, quiet: boo
         item["value"] = text
         item["textarea"] = kind == Kind.LONG_TEXT
         item["max_length"] = getattr(bound.field, "max_length", None)
+        if kind in Kind.TEXTUAL and item["max_length"]:
+            item.update(_character_count(item, item["max_length"]))
         item["inputmode"] = {Kind.INTEGER: "numeric", Kind.DECIMAL: "decimal"}.get(kind, "")
         item["numeric"] = kind in Kind.NUMERIC
         added = form_kind(kind)
         if added is not None:
             item.update(added.template_item(question, value))
     return item
+
+
+def _character_count(item: dict[str, Any], limit: int) -> dict[str, Any]:
+    """The GOV.UK character count: the limit is said before typing (and without JavaScript);
+    static/js/sdm.js turns it into a live count from the two messages given here."""
+    info_id = f"{item['id']}-info"
+    return {
+        "count_info_id": info_id,
+        "count_info": gettext("You can enter up to %(limit)d characters") % {"limit": limit},
+        # "%(count)s" is filled in by the script; one form for 1, one for any other number.
+        "count_left": [
+            ngettext(
+                "You have %(count)s character remaining",
+                "You have %(count)s characters remaining",
+                number,
+            )
+            for number in (1, 2)
+        ],
+        "count_over": [
+            ngettext(
+                "You have %(count)s character too many",
+                "You have %(count)s characters too many",
+                number,
+            )
+            for number in (1, 2)
+        ],
+        "described_by": " ".join(filter(None, (item["described_by"], info_id))),
+    }
 
 
 # --- building and caching the classes ------------------------------------------------------

@@ -22,6 +22,7 @@ from django.utils.translation import gettext, gettext_lazy
 
 from questionnaires.engine.conditions import is_answered
 from questionnaires.engine.definition import Kind, QuestionDef
+from questionnaires.formatting import date_text, list_text
 from questionnaires.i18n import translate
 
 if TYPE_CHECKING:  # annotations only
@@ -85,10 +86,12 @@ def answer_text(question: QuestionDef, value: Any) -> str:
     if kind == Kind.SINGLE_CHOICE:
         return labels.get(value, str(value))
     if kind in (Kind.MULTIPLE_CHOICE, Kind.RANKING) and isinstance(value, list | tuple):
-        return ", ".join(labels.get(item, str(item)) for item in value)
+        # "甲、乙" in Chinese, which never puts a comma between the items of a list.
+        return list_text(labels.get(item, str(item)) for item in value)
     if kind == Kind.DATE:
         parsed = value if isinstance(value, date) else _iso_date(value)
-        return parsed.strftime("%d/%m/%Y") if parsed else str(value)
+        # As the reader's language writes a date: "4 December 2026", "2026年12月4日".
+        return date_text(parsed) if parsed else str(value)
     if kind in Kind.NUMERIC and question.unit:
         return f"{value} {question.unit}"
     return str(value)
