@@ -44,6 +44,7 @@ from questionnaires.engine.definition import (
 from questionnaires.engine.snapshot import (
     OptionDisplay,
     ScaleSnapshot,
+    SnapshotError,
     WeighingSnapshot,
     read_scales,
     read_stored_weighing,
@@ -298,6 +299,8 @@ class SummaryContext:
     readiness: Readiness | None
     footer: Footer
     legend: tuple[Priority, ...] = field(default=())
+    # The stored weighing was there but could not be read (``_weighing_or_problem``).
+    options_unreadable: bool = False
     # What the patient answered, organised for the consultation (see ``_answer_sections``).
     facts: tuple[AnswerItem, ...] = ()  # the first step: age, weight, appointment date, …
     activity_blocks: tuple[ActivityBlock, ...] = ()
@@ -379,7 +382,7 @@ def summary_context_from(fetched: Fetched, *, language: str, audience: str) -> S
         response, result, definition = fetched.response, fetched.result, fetched.definition
         questions = definition.question_map()
         answers = answers_from_json(definition, response.answers or {})
-        weighing = read_stored_weighing(result.weighing)
+        weighing, weighing_problem = _weighing_or_problem(result.weighing)
         scores = read_scales(result.scores)
         header = _header(response, definition, answers, scores)
         priorities, legend = _priorities(weighing)
@@ -399,7 +402,16 @@ def summary_context_from(fetched: Fetched, *, language: str, audience: str) -> S
             response_id=response.pk,
             result_id=result.pk,
             header=header,
-            flags=tuple(_flags(definition, answers, scores, weighing, audience=audience)),
+            flags=tuple(
+                _flags(
+                    definition,
+                    answers,
+                    scores,
+                    weighing,
+                    audience=audience,
+                    weighing_problem=weighing_problem,
+                )
+            ),
             patient_texts=tuple(
                 _patient_texts(
                     definition,
@@ -420,6 +432,7 @@ def summary_context_from(fetched: Fetched, *, language: str, audience: str) -> S
                 response, result, definition, scores, weighing, SUMMARY_TEMPLATE_VERSION
             ),
             legend=legend,
+            options_unreadable=bool(weighing_problem),
             facts=sections.facts,
             activity_blocks=sections.activity_blocks,
             safety=sections.safety,
@@ -498,6 +511,16 @@ def _header(
     )
 
 
+def _weighing_or_problem(stored: Any) -> tuple[WeighingSnapshot | None, str]:
+    """The stored weighing, or None and where it is damaged. A summary whose options cannot
+    be read still shows the answers and the answers' red flags, and says first what is
+    missing, rather than failing the page or guessing the rest."""
+    try:
+        return read_stored_weighing(stored), ""
+    except SnapshotError as error:
+        return None, str(error)
+
+
 def _flags(
     definition: VersionDef,
     answers: Mapping[str, Any],
@@ -505,10 +528,24 @@ def _flags(
     weighing: WeighingSnapshot | None,
     *,
     audience: str,
+    weighing_problem: str = "",
 ) -> list[Flag]:
     questions = definition.question_map()
     raised = flag_rules.answer_flags_raised(answers, asked=list(questions))
-    found = [
+    found = []
+    if weighing_problem:
+        found.append(
+            Flag(
+                kind=flag_rules.FlagKind.RESULT_UNREADABLE,
+                title=gettext("The stored options of this response could not be read"),
+                detail=weighing_problem,
+                note=gettext(
+                    "The options and the safety rules' exclusions are not shown; the answers "
+                    "are. Tell your administrator."
+                ),
+            )
+        )
+    found += [
         Flag(
             kind=flag_rules.FlagKind.ANSWER,
             title=translate(questions[flag.question].text),

@@ -41,6 +41,9 @@ class FlagKind:
     SEVERE_BAND = "severe_band"
     DECISIONAL_CONFLICT = "decisional_conflict"
     NOT_SUITABLE = "not_suitable"
+    # The stored weighing could not be read (damaged or written by unknown code): the
+    # options and the rules' exclusions are missing, which a reader must be told first.
+    RESULT_UNREADABLE = "result_unreadable"
 
 
 @dataclass(frozen=True)

@@ -262,3 +262,33 @@ def test_a_head_request_is_not_a_download(client, demo, clinician):
     assert not _downloads(response_id).exists()
     assert client.get(_pdf_url(response_id)).status_code == 200
     assert _downloads(response_id).count() == 1
+
+
+def test_a_damaged_stored_weighing_is_said_first_and_the_answers_still_show(
+    client, demo, clinician
+):
+    """A stored result the snapshot reader refuses (damaged, or written by code that no
+    longer exists) is no 500: the page says first that the options could not be read, and
+    where, and still shows the answers and their red flags."""
+    from questionnaires.models import Result
+
+    result = Result.objects.get(response_id=demo.responses["psoriasis"])
+    damaged = dict(result.weighing)
+    damaged["ranked"] = [
+        {key: value for key, value in damaged["ranked"][0].items() if key != "fit"}
+    ]
+    Result.objects.filter(pk=result.pk).update(weighing=damaged)  # as damage would: no save()
+    client.login(username="clinician-a", password=PASSWORD)
+
+    page = client.get(reverse("clinician:response_detail", args=[result.response_id]))
+
+    assert page.status_code == 200
+    html = page.content.decode()
+    flags = html[html.index('class="flag-list') :]
+    first_flag = flags[: flags.index("</li>")]
+    assert "flag-result_unreadable" in first_flag
+    assert "The stored options of this response could not be read" in first_flag
+    assert "weighing.ranked[0].fit: missing" in first_flag
+    assert "flag-answer" in flags  # the answers' own red flags are still raised
+    assert "the stored result could not be read (see the first section)" in html
+    assert "no condition was given" not in html
