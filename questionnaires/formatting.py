@@ -17,6 +17,7 @@ from typing import Any
 
 from django.utils import formats, timezone
 from django.utils.translation import get_language, gettext
+from pypinyin import Style, lazy_pinyin
 
 from questionnaires.engine.conditions import is_answered
 from questionnaires.engine.definition import Kind, QuestionDef
@@ -48,6 +49,16 @@ def datetime_text(value: datetime.datetime | None) -> str:
     if timezone.is_aware(value):
         value = timezone.localtime(value)
     return formats.date_format(value, "DATETIME_FORMAT")
+
+
+def alphabetical_key(text: str, language: str | None = None) -> tuple[str, ...]:
+    """How a reader of the language looks a name up: Chinese by its pinyin, tones as
+    numbers (阿达木单抗 ``a1 da2 …`` before 度普利尤单抗 ``du4 …``), as Chinese indexes and
+    drug lists are ordered; other languages by the case-folded text. Code-point order of
+    Chinese characters means nothing to a reader."""
+    if _is_chinese(language):
+        return tuple(lazy_pinyin(text, style=Style.TONE3)) + (text,)
+    return (text.casefold(), text)
 
 
 def list_separator(language: str | None = None) -> str:

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.utils.translation import gettext
 
+from questionnaires.formatting import alphabetical_key
 from questionnaires.summary import explain
 
 # An Option Grid compares a few options; more columns do not fit a phone or a mind.
@@ -68,8 +69,9 @@ def on_a_treatment(weighing: Mapping[str, Any]) -> bool:
 
 def alphabetical(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """By the name the patient reads, the status quo ("no change") last: it is the
-    comparison every option is weighed against, not one of the alphabet."""
-    return sorted(items, key=lambda item: (item["is_status_quo"], item["name"].casefold()))
+    comparison every option is weighed against, not one of the alphabet. Chinese names by
+    their pinyin (``formatting.alphabetical_key``)."""
+    return sorted(items, key=lambda item: (item["is_status_quo"], alphabetical_key(item["name"])))
 
 
 def badges(weighing: Mapping[str, Any], option_id: str) -> dict[str, Any]:
