@@ -53,20 +53,21 @@ PROFILE_MODELS = (
 
 
 def _stamp_sql() -> str:
-    """One row of scalar subqueries: one round trip, each a count or an indexed maximum.
-    Only our models' own table and column names go into it, quoted (no outside input)."""
+    """One aggregate per history table, all in one round trip (each table is scanned once:
+    far cheaper to plan and run than a scalar subquery per figure). Only our models' own
+    table and column names go into it, quoted (no outside input)."""
     quote = connection.ops.quote_name
-    columns = []
-    for model in PROFILE_MODELS:
+    selects = []
+    for position, model in enumerate(PROFILE_MODELS):
         historical = model.history.model
+        history_id = quote(historical._meta.get_field("history_id").column)
+        history_date = quote(historical._meta.get_field("history_date").column)
         table = quote(historical._meta.db_table)
-        for aggregate in (
-            "COUNT(*)",
-            f"MAX({quote(historical._meta.get_field('history_id').column)})",
-            f"MAX({quote(historical._meta.get_field('history_date').column)})",
-        ):
-            columns.append(f"(SELECT {aggregate} FROM {table})")  # noqa: S608
-    return "SELECT " + ", ".join(columns)
+        selects.append(
+            f"SELECT {position}, COUNT(*), MAX({history_id}), MAX({history_date}) "  # noqa: S608
+            f"FROM {table}"
+        )
+    return " UNION ALL ".join(selects)
 
 
 def profiles_revision() -> Hashable:
@@ -75,4 +76,6 @@ def profiles_revision() -> Hashable:
     docstring); equal values mean the profiles read then are still current."""
     with connection.cursor() as cursor:
         cursor.execute(_stamp_sql())
-        return tuple(cursor.fetchone())
+        rows = cursor.fetchall()
+    # UNION ALL promises no order: each row carries its table's position.
+    return tuple(sorted(tuple(row) for row in rows))
