@@ -3,10 +3,10 @@
 The pure side of a kind (validation, JSON codec, condition operators, lint rules, FHIR type)
 is its ``engine.kinds.KindSpec``. A kind added in code registers both: a ``KindSpec`` with
 ``engine.kinds.register_kind`` and a ``FormKind`` here with ``register_form_kind``; the step
-forms (``forms.py``), the answer text read back to patients and clinicians and the field
+forms (``forms/``), the answer text read back to patients and clinicians and the field
 template (``templates/patient/_field.html``) then handle it with no other change.
 
-The twelve built-in kinds are still built by the code in ``forms.py`` (``build_field``,
+The twelve built-in kinds are still built by the code in ``forms/fields.py`` (``build_field``,
 ``raw_values``, ``field_item``) and ``answer_text`` below; moving each into a ``FormKind`` of
 its own is the next step (docs/architecture.md, "A question kind").
 """
@@ -22,6 +22,7 @@ from django.utils.translation import gettext, gettext_lazy
 
 from questionnaires.engine.conditions import is_answered
 from questionnaires.engine.definition import Kind, QuestionDef
+from questionnaires.formatting import date_text, list_text
 from questionnaires.i18n import translate
 
 if TYPE_CHECKING:  # annotations only
@@ -57,7 +58,9 @@ _FORM_KINDS: dict[str, FormKind] = {}
 
 def register_form_kind(form_kind: FormKind) -> FormKind:
     if form_kind.code in Kind.ALL:
-        raise ValueError(f"{form_kind.code!r} is a built-in kind; its form side is forms.py's")
+        raise ValueError(
+            f"{form_kind.code!r} is a built-in kind; its form side is in forms/fields.py"
+        )
     _FORM_KINDS[form_kind.code] = form_kind
     return form_kind
 
@@ -85,10 +88,12 @@ def answer_text(question: QuestionDef, value: Any) -> str:
     if kind == Kind.SINGLE_CHOICE:
         return labels.get(value, str(value))
     if kind in (Kind.MULTIPLE_CHOICE, Kind.RANKING) and isinstance(value, list | tuple):
-        return ", ".join(labels.get(item, str(item)) for item in value)
+        # "甲、乙" in Chinese, which never puts a comma between the items of a list.
+        return list_text(labels.get(item, str(item)) for item in value)
     if kind == Kind.DATE:
         parsed = value if isinstance(value, date) else _iso_date(value)
-        return parsed.strftime("%d/%m/%Y") if parsed else str(value)
+        # As the reader's language writes a date: "4 December 2026", "2026年12月4日".
+        return date_text(parsed) if parsed else str(value)
     if kind in Kind.NUMERIC and question.unit:
         return f"{value} {question.unit}"
     return str(value)

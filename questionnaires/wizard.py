@@ -15,7 +15,9 @@ How the known formtools traps (docs/notes/questionnaire_anchors.md §4) are avoi
   the pinned version's cached form classes, so the 2.6 cache regression (#295) cannot
   bite.
 * "Previous" loses typed input: "Back" (``wizard_goto_step``, ``formnovalidate``)
-  saves what was typed first: as answers when it validates, else as a draft.
+  saves what was typed first: as answers when it validates, else as a draft. The language
+  buttons on a step submit the step's form too (``wizard_language``): what was typed is
+  kept as a draft and shown again in the other language.
 * Stale answers of skipped steps: stored answers of hidden questions are kept (so
   they come back if the patient changes their mind) but ``prune_hidden`` drops them
   from the check page, the submission, scoring and exports.
@@ -39,7 +41,12 @@ from questionnaires.forms import FormWalk, StepForm, max_rows
 from questionnaires.i18n import translate
 from questionnaires.models import Response
 from questionnaires.services.errors import ServiceRefused
-from questionnaires.services.responses import ResponseClosed, StaleRevision, response_save_step
+from questionnaires.services.responses import (
+    ResponseClosed,
+    StaleRevision,
+    response_save_step,
+    response_set_language,
+)
 from questionnaires.views.patient import (
     Journey,
     bad_request,
@@ -55,6 +62,7 @@ GOTO = "wizard_goto_step"
 ADD_ROW = "wizard_add_row"
 REMOVE_ROW = "wizard_remove_row"
 SAVE_AND_EXIT = "wizard_save_exit"
+SWITCH_LANGUAGE = "wizard_language"
 RETURN_TO_CHECK = "check"
 
 
@@ -173,6 +181,8 @@ class PatientWizard(NamedUrlWizardView):
                 return self.save_typed(form, step, revision, then=request.POST[GOTO])
             if SAVE_AND_EXIT in request.POST:
                 return self.save_typed(form, step, revision, then=None)
+            if SWITCH_LANGUAGE in request.POST:
+                return self.switch_language(form, step, revision, request.POST[SWITCH_LANGUAGE])
             if ADD_ROW in request.POST or REMOVE_ROW in request.POST:
                 return self.change_rows(form, step, revision)
             return self.save_and_continue(form, step, revision)
@@ -212,6 +222,24 @@ class PatientWizard(NamedUrlWizardView):
         if target is None:
             return redirect(self.journey.url("landing"))
         return redirect(self.journey.step_url(target, returning=self.returning_to_check))
+
+    def switch_language(
+        self, form: StepForm, step: str, revision: int, language: str
+    ) -> HttpResponseBase:
+        """The language buttons of a step submit the step's form: what was typed is kept as a
+        draft, unvalidated (no error is shown for a half-filled page), and the same step is
+        shown again in the new language."""
+        form.is_valid()  # only to find tampering; nothing is accepted here
+        if form.has_tampered_input():
+            return self.render(form)
+        try:
+            self._save_draft(form.draft_data(), step, revision)
+            response_set_language(response=self.journey.response, language=language)
+        except (StaleRevision, ResponseClosed):
+            raise
+        except ServiceRefused:
+            pass  # an unknown language code: the typed answers are kept, the language is not
+        return redirect(self.journey.step_url(step, returning=self.returning_to_check))
 
     def change_rows(self, form: StepForm, step: str, revision: int) -> HttpResponseBase:
         """ "Add another" and "Remove": works without JavaScript, keeps what was typed."""
@@ -295,6 +323,7 @@ class PatientWizard(NamedUrlWizardView):
             returning=returning,
             check_url=journey.url("check"),
             language_url=journey.url("language"),
+            language_form="step-form",  # the switch submits this page's typed answers
             landing_url=journey.url("landing"),
             next_url=self.request.get_full_path(),
             other_languages=other_languages(journey.language),

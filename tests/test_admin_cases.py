@@ -9,7 +9,8 @@ from django.contrib.auth import get_user_model
 from questionnaires.models import Response, SimulationCase
 from questionnaires.services.definitions import version_create_from_definition
 from questionnaires.services.responses import response_start_preview
-from questionnaires.services.therapies import demo_definition, therapies_load
+from questionnaires.services.therapies import therapies_load
+from questionnaires.services.therapy_content import demo_definition
 from tests.admin_forms import form_data
 from tests.therapy_content import write_content
 

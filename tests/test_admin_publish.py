@@ -19,7 +19,8 @@ from questionnaires.services.definitions import (
     version_create_from_definition,
     version_publish,
 )
-from questionnaires.services.therapies import demo_definition, therapies_load
+from questionnaires.services.therapies import therapies_load
+from questionnaires.services.therapy_content import demo_definition
 from tests import clinic_factories
 from tests.builders import sample_definition
 from tests.therapy_content import write_content

@@ -15,7 +15,8 @@ from django.urls import reverse
 from questionnaires.admin.therapy import _formsets_changed
 from questionnaires.models import Evidence, SimulationCase, Therapy, TherapyRule
 from questionnaires.services.definitions import version_create_from_definition
-from questionnaires.services.therapies import demo_definition, therapies_load
+from questionnaires.services.therapies import therapies_load
+from questionnaires.services.therapy_content import demo_definition
 from tests.therapy_content import write_content
 
 pytestmark = pytest.mark.django_db

@@ -1,22 +1,26 @@
 """Step forms built from a definition: fields, visibility-aware validation, render data."""
 
-from datetime import date
+from dataclasses import replace
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from django.utils import translation
+from django.core.exceptions import ValidationError
+from django.utils import timezone, translation
 from django.utils.datastructures import MultiValueDict
 from hypothesis import given
 from hypothesis import strategies as st
 
+from questionnaires.engine.definition import Kind
 from questionnaires.engine.visibility import resolve_visibility
 from questionnaires.forms import (
     StepContext,
+    build_field,
     build_step_form_classes,
     residual_condition,
     step_form_classes,
 )
-from tests.factories import clinic_definition
+from tests.factories import choice, clinic_definition, definition, question, step, text
 
 DEFINITION = clinic_definition()
 CLASSES = build_step_form_classes(DEFINITION)
@@ -108,7 +112,54 @@ def test_choice_not_offered_is_tampering():
 def test_number_out_of_range_is_an_error_a_person_can_make():
     form = make_form("about", {"about-condition": "sle", "about-age": "130"})
     assert not form.is_valid()
-    assert form.errors["age"] == ["Enter a number no bigger than 120"]
+    assert form.errors["age"] == ["“Age?”: enter a number from 0 to 120"]
+    assert form.answer_values["age"] is None  # nothing of the refused input is kept
+    assert not form.has_tampered_input()
+
+
+@pytest.mark.parametrize("typed", ["10", "301", "19,99"])
+def test_out_of_range_message_names_the_question_and_its_own_limits_with_unit(typed):
+    form = make_form("priorities", {"priorities-weight": typed})
+    assert not form.is_valid()
+    assert form.errors["weight"] == ["“Weight?”: enter a number from 20 kg to 300 kg"]
+    assert "weight" not in form.cleaned_data
+
+
+def test_out_of_range_message_in_chinese_names_the_chinese_question():
+    with translation.override("zh-hans"):
+        form = make_form("about", {"about-condition": "sle", "about-age": "-1"})
+        assert not form.is_valid()
+        assert form.errors["age"] == ["“【中】Age?”：请输入 0 到 120 之间的数字"]
+
+
+def test_range_message_with_a_percent_sign_in_the_question_is_not_a_format_error():
+    field = build_field(
+        question("share", Kind.INTEGER, text=text("Share (%)"), max_value=Decimal(100))
+    )
+    with pytest.raises(ValidationError) as refused:
+        field.clean("150")
+    assert refused.value.messages == ["“Share (%)”: enter a number no bigger than 100"]
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [("72,5", Decimal("72.5")), (" 72,50 ", Decimal("72.50")), ("７２，５", Decimal("72.5"))],
+)
+def test_decimal_comma_is_a_decimal_mark_in_both_languages(language, typed, stored):
+    with translation.override(language):
+        form = make_form("priorities", {**RANKED, "priorities-weight": typed})
+        assert form.is_valid(), form.errors
+    assert form.answer_values["weight"] == stored
+
+
+def test_comma_before_three_digits_may_be_a_thousands_separator_so_it_is_asked_again():
+    form = make_form("priorities", {**RANKED, "priorities-weight": "1,000"})
+    assert not form.is_valid()
+    assert form.errors["weight"] == [
+        "Enter the number with a decimal point and no thousands separator, like 72.5"
+    ]
+    assert "weight" not in form.cleaned_data
     assert not form.has_tampered_input()
 
 
@@ -124,6 +175,13 @@ def test_text_beyond_its_maximum_length_is_refused_as_tampering():
     assert not form.is_valid()
     assert "500 characters or fewer" in form.errors["notes"][0]
     assert form.has_tampered_input()
+
+
+RANKED = {
+    "priorities-ranking-0": "2",
+    "priorities-ranking-1": "1",
+    "priorities-ranking-2": "3",
+}
 
 
 def test_decimal_keeps_its_digits():
@@ -402,3 +460,125 @@ def test_repeat_group_and_date_round_trip(rows, visit):
     assert form.is_valid(), form.errors
     assert form.answer_values["treatments"] == rows
     assert form.answer_values["last_visit"] == visit
+
+
+AREAS = question(
+    "areas",
+    Kind.MULTIPLE_CHOICE,
+    text=text("Where is your psoriasis?"),
+    choices=(choice("face"), choice("hands"), choice("none", "None of these")),
+)
+AREAS = replace(
+    AREAS,
+    choices=(*AREAS.choices[:2], replace(AREAS.choices[2], exclusive=True)),
+)
+EXCLUSIVE_DEFINITION = definition("exclusive", step("skin", AREAS))
+
+
+def exclusive_form(data):
+    classes = build_step_form_classes(EXCLUSIVE_DEFINITION)
+    context = StepContext(EXCLUSIVE_DEFINITION, {}, {}, frozenset({"areas"}))
+    return classes["skin"](MultiValueDict(data), prefix="skin", context=context)
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        (
+            "en",
+            "“Where is your psoriasis?”: you chose “None of these” and other options. "
+            "Choose either “None of these” or the options that apply",
+        ),
+        (
+            "zh-hans",
+            "“【中】Where is your psoriasis?”：您选了“【中】None of these”，又选了其他选项。"
+            "请只选“【中】None of these”，或者只选符合您情况的选项",
+        ),
+    ],
+)
+def test_none_of_these_with_another_option_is_refused_naming_the_question(language, message):
+    with translation.override(language):
+        form = exclusive_form({"skin-areas": ["face", "none"]})
+        assert not form.is_valid()
+        assert form.errors["areas"] == [message]
+    assert not form.has_tampered_input()  # a person's slip, kept as a draft, never stored
+
+
+def test_none_of_these_alone_and_other_options_together_are_accepted():
+    alone = exclusive_form({"skin-areas": ["none"]})
+    assert alone.is_valid(), alone.errors
+    assert alone.answer_values == {"areas": ["none"]}
+    several = exclusive_form({"skin-areas": ["face", "hands"]})
+    assert several.is_valid(), several.errors
+    assert several.answer_values == {"areas": ["face", "hands"]}
+
+
+@pytest.mark.parametrize(
+    ("language", "info"),
+    [("en", "You can enter up to 500 characters"), ("zh-hans", "最多可以输入 500 个字")],
+)
+def test_text_field_states_its_limit_before_typing_tied_to_the_field(language, info):
+    with translation.override(language):
+        items = {item["key"]: item for item in make_form("priorities").question_items()}
+    notes = items["notes"]
+    assert notes["count_info"] == info
+    assert notes["count_info_id"] in notes["described_by"].split()
+    # The script's live messages, "%(count)s" left for it to fill in.
+    assert all("%(count)s" in text for text in notes["count_left"] + notes["count_over"])
+    assert "weight" in items and "count_info" not in items["weight"]  # numbers: no count
+
+
+APPOINTMENT = replace(
+    question("appointment", Kind.DATE, text=text("When is your appointment?")), not_in_past=True
+)
+APPOINTMENT_DEFINITION = definition("appointment", step("visit", APPOINTMENT))
+
+
+def appointment_form(day: date):
+    classes = build_step_form_classes(APPOINTMENT_DEFINITION)
+    context = StepContext(APPOINTMENT_DEFINITION, {}, {}, frozenset({"appointment"}))
+    data = {
+        "visit-appointment-day": [str(day.day)],
+        "visit-appointment-month": [str(day.month)],
+        "visit-appointment-year": [str(day.year)],
+    }
+    return classes["visit"](MultiValueDict(data), prefix="visit", context=context)
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("en", "“When is your appointment?”: enter a date that is today or later"),
+        ("zh-hans", "“【中】When is your appointment?”：请输入今天或以后的日期"),
+    ],
+)
+def test_an_appointment_date_in_the_past_is_refused_naming_the_question(language, message):
+    yesterday = timezone.localdate() - timedelta(days=1)
+    with translation.override(language):
+        form = appointment_form(yesterday)
+        assert not form.is_valid()
+        assert form.errors["appointment"] == [message]
+    assert not form.has_tampered_input()
+
+
+def test_an_appointment_today_or_later_is_accepted():
+    today = timezone.localdate()
+    for day in (today, today + timedelta(days=30)):
+        form = appointment_form(day)
+        assert form.is_valid(), form.errors
+        assert form.answer_values == {"appointment": day}
+
+
+def test_none_of_these_is_marked_for_the_page_and_set_apart():
+    item = next(i for i in exclusive_form({}).question_items() if i["key"] == "areas")
+    assert [option["exclusive"] for option in item["options"]] == [False, False, True]
+
+
+def test_a_bound_the_question_does_not_set_keeps_the_plain_message():
+    field = build_field(question("count", Kind.INTEGER, min_value=Decimal(0)))
+    with pytest.raises(ValidationError) as low:
+        field.clean("-1")
+    assert low.value.messages == ["“Count?”: enter a number of at least 0"]
+    with pytest.raises(ValidationError) as high:
+        field.clean(str(2**31))
+    assert high.value.messages == ["Enter a number no bigger than 2147483647"]

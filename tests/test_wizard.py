@@ -1,6 +1,7 @@
 """The patient wizard end to end, through the test client, without JavaScript."""
 
 import re
+from dataclasses import replace
 
 import pytest
 from django.db import connection
@@ -87,7 +88,7 @@ def test_full_journey_submits_typed_answers_and_freezes_one_result(patient):
     check = patient.client.get(patient.url("check"))
     assert check.status_code == 200
     page = check.content.decode()
-    assert "Methotrexate" in page and "02/05/2024" in page and "72.5 kg" in page
+    assert "Methotrexate" in page and "2 May 2024" in page and "72.5 kg" in page
 
     assert location(patient.submit()) == patient.url("done")
     response = patient.response()
@@ -392,3 +393,91 @@ def test_back_and_row_buttons_skip_browser_validation(patient):
     # Enter in a text field submits the first submit button: it must mean "Continue".
     first_button = re.search(r"<button [^>]*>", page[page.index('class="step-form"') :]).group(0)
     assert 'name="' not in first_button
+
+
+def test_check_page_in_chinese_writes_dates_and_lists_as_chinese_readers_do(patient):
+    walk_to_check(patient)
+    location(patient.post("priorities", {**PRIORITIES, "priorities-topics": ["cost", "travel"]}))
+    patient.client.post(patient.url("language"), {"language": "zh-hans"})
+    page = patient.client.get(patient.url("check")).content.decode()
+    assert "2024年5月2日" in page
+    assert "【中】Cost、【中】Travel" in page
+    assert "【中】Cost, " not in page and "02/05/2024" not in page
+
+
+def test_none_of_these_with_a_body_site_is_refused_and_nothing_is_stored(client):
+    areas = question(
+        "areas",
+        "multiple_choice",
+        required=True,
+        choices=(choice("face"), choice("none", "None of these")),
+    )
+    areas = replace(areas, choices=(areas.choices[0], replace(areas.choices[1], exclusive=True)))
+    _invitation, token = invite(publish(definition("exclusive", step("skin", areas))))
+    patient = PatientBrowser(client, token)
+    patient.start()
+    location(patient.post("skin", {"skin-areas": ["none"]}))
+    assert patient.response().answers == {"areas": ["none"]}
+
+    refused = patient.post("skin", {"skin-areas": ["face", "none"]})
+    assert refused.status_code == 200
+    page = refused.content.decode()
+    assert "you chose “None of these” and other options" in page
+    assert "“Areas?”" in page
+    assert patient.response().answers == {"areas": ["none"]}
+
+
+def test_language_switch_on_a_step_keeps_what_was_typed_without_validating_it(patient):
+    location(patient.post("about", ABOUT_PSORIASIS))
+    location(patient.post("skin", SKIN))
+    saved = patient.response().answers
+    page = patient.get("history").content.decode()
+    # The language buttons belong to the step's form, so they send what was typed.
+    assert 'form="step-form" name="wizard_language"' in page
+
+    half_filled = {
+        **treatments({"drug": "Ciclosporin", "months": "130000", "outcome": "worse"}),
+        "history-last_visit-day": "31",
+        "history-last_visit-month": "2",
+    }
+    switched = patient.post("history", half_filled, action={"wizard_language": "zh-hans"})
+    assert location(switched) == patient.step_url("history")
+    response = patient.response()
+    assert response.language == "zh-hans"
+    assert response.answers == saved  # kept as a draft only, never as answers
+
+    shown = patient.get("history").content.decode()
+    assert '<html lang="zh-hans">' in shown
+    assert 'value="Ciclosporin"' in shown and 'value="130000"' in shown
+    assert 'value="31"' in shown and 'value="2"' in shown
+    assert '<option value="worse" selected>' in shown
+    assert "error-summary" not in shown  # unvalidated: no error for a half-filled page
+
+
+def test_text_limits_are_shown_before_typing_without_javascript(patient):
+    walk_to_check(patient)
+    page = patient.get("priorities").content.decode()
+    info = re.search(
+        r'<div id="([^"]+)" class="hint character-count-message" data-count-info>'
+        r"([^<]*)</div>",
+        page,
+    )
+    assert info and info.group(2) == "You can enter up to 500 characters"
+    assert re.search(rf'<textarea[^>]+aria-describedby="[^"]*{info.group(1)}"', page)
+    assert 'data-count-left="You have %(count)s characters remaining"' in page
+
+
+def test_a_decimal_comma_is_stored_as_the_number_it_means(patient):
+    walk_to_check(patient)
+    location(patient.post("priorities", {**PRIORITIES, "priorities-weight": "72,5"}))
+    assert patient.response().answers["weight"] == "72.5"
+
+
+def test_a_number_outside_the_questions_range_is_refused_by_name_and_nothing_changes(patient):
+    location(patient.post("about", ABOUT_PSORIASIS))
+    saved = patient.response().answers
+    refused = patient.post("about", {**ABOUT_PSORIASIS, "about-age": "121"})
+    assert refused.status_code == 200
+    assert "“Age?”: enter a number from 0 to 120" in refused.content.decode()
+    assert patient.response().answers == saved
+    assert saved["age"] == 41

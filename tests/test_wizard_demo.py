@@ -4,10 +4,11 @@ The answers are the simplest the definition accepts (first choice, lowest number
 built from the definition itself and sent as the step forms would send them.
 """
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 
 from questionnaires.engine.definition import Kind, QuestionDef
 from questionnaires.forms import FormWalk
@@ -87,3 +88,35 @@ def test_demo_questionnaire_can_be_walked_and_submitted(client, demo_version, co
     response = Response.objects.get()
     assert response.is_submitted and response.answers["condition"] == condition
     assert Result.objects.filter(response=response).exists()
+
+
+def test_a_past_appointment_date_is_refused_with_the_questions_message(client, demo_version):
+    """Issue 10: a past appointment date was accepted."""
+    _invitation, token = invite(demo_version, disease="psoriasis")
+    patient = PatientBrowser(client, token)
+    patient.start()
+    yesterday = timezone.localdate() - timedelta(days=1)
+    about = {
+        "about_you-age": "40",
+        "about_you-visit_date-day": str(yesterday.day),
+        "about_you-visit_date-month": str(yesterday.month),
+        "about_you-visit_date-year": str(yesterday.year),
+    }
+    refused = patient.post("about_you", about)
+    assert refused.status_code == 200
+    assert (
+        "“When is your clinic appointment?”: enter a date that is today or later"
+        in refused.content.decode()
+    )
+    assert "visit_date" not in (patient.response().answers or {})
+
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    about.update(
+        {
+            "about_you-visit_date-day": str(tomorrow.day),
+            "about_you-visit_date-month": str(tomorrow.month),
+            "about_you-visit_date-year": str(tomorrow.year),
+        }
+    )
+    assert patient.post("about_you", about).status_code == 302
+    assert patient.response().answers["visit_date"] == tomorrow.isoformat()

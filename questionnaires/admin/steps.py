@@ -351,7 +351,7 @@ class ChoiceInline(
     model = Choice
     extra = 1  # one blank row: a choice can be added without JavaScript
     sortable_field_name = "order"
-    fields = ("order", "value", "label", "score", "system")
+    fields = ("order", "value", "label", "score", "system", "exclusive")
 
 
 @admin.register(Question)
@@ -385,6 +385,7 @@ class QuestionAdmin(
                     "fields": (
                         ("min_value", "max_value", "unit"),
                         ("max_length", "max_rows"),
+                        "not_in_past",
                         "parent",
                         "read_only",
                     ),

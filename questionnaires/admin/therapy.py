@@ -38,6 +38,7 @@ from questionnaires.models import (
 )
 from questionnaires.services import simulation_cases as case_services
 from questionnaires.services import therapies as therapy_services
+from questionnaires.services.therapy_content import rule_condition_problems
 
 REVIEW_SOON_DAYS = 90
 
@@ -126,7 +127,7 @@ class IndicationForm(forms.ModelForm):
         """A scope's condition is checked like a rule condition (same answers, same keys)."""
         scope = self.cleaned_data.get("scope")
         if isinstance(scope, dict) and scope.get("condition") is not None:
-            problems = therapy_services.rule_condition_problems(condition=scope["condition"])
+            problems = rule_condition_problems(condition=scope["condition"])
             if problems:
                 raise forms.ValidationError([str(problem) for problem in problems])
         return scope
@@ -270,7 +271,7 @@ class TherapyRuleForm(forms.ModelForm):
 
     def clean_condition(self):
         condition = self.cleaned_data.get("condition")
-        problems = therapy_services.rule_condition_problems(condition=condition)
+        problems = rule_condition_problems(condition=condition)
         if problems:
             raise forms.ValidationError([str(problem) for problem in problems])
         return condition

@@ -84,6 +84,9 @@ class ChoiceDef:
     label: Text
     score: Decimal | None = None  # per-answer score (FHIR ordinalValue / itemWeight)
     system: str = ""  # code system, kept for FHIR codings
+    # Multiple choice: this option cannot be chosen with any other ("None of these");
+    # FHIR's questionnaire-optionExclusive.
+    exclusive: bool = False
 
 
 @dataclass(frozen=True)
@@ -110,6 +113,8 @@ class QuestionDef:
     # server): "calculated", "enable_when", "initial", "answer" → expression text, and
     # "variables" → [{"name", "expression"}] in document order. Empty for our own content.
     expressions: Mapping[str, Any] = field(default_factory=dict)
+    # A date that cannot be in the past, e.g. the appointment (the step form refuses it).
+    not_in_past: bool = False
 
 
 @dataclass(frozen=True)

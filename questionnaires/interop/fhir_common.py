@@ -17,6 +17,34 @@ MAX_VALUE = "http://hl7.org/fhir/StructureDefinition/maxValue"
 UNIT = "http://hl7.org/fhir/StructureDefinition/questionnaire-unit"
 UNIT_OPTION = "http://hl7.org/fhir/StructureDefinition/questionnaire-unitOption"
 MAX_OCCURS = "http://hl7.org/fhir/StructureDefinition/questionnaire-maxOccurs"
+OPTION_EXCLUSIVE = "http://hl7.org/fhir/StructureDefinition/questionnaire-optionExclusive"
+CONSTRAINT = "http://hl7.org/fhir/StructureDefinition/questionnaire-constraint"
+# A date question's "not in the past" as an R4 questionnaire-constraint on the item (minValue
+# cannot say "today" in R4 without an extension on the primitive, which validators refuse).
+NOT_IN_PAST_KEY = "sdm-not-in-past"
+NOT_IN_PAST_EXPRESSION = "answer.all(value >= today())"
+
+
+def not_in_past_constraint() -> dict[str, Any]:
+    return {
+        "url": CONSTRAINT,
+        "extension": [
+            {"url": "key", "valueId": NOT_IN_PAST_KEY},
+            {"url": "severity", "valueCode": "error"},
+            {"url": "expression", "valueString": NOT_IN_PAST_EXPRESSION},
+            {"url": "human", "valueString": "The date cannot be in the past."},
+        ],
+    }
+
+
+def is_not_in_past_constraint(extension: Mapping[str, Any]) -> bool:
+    """Our own constraint, recognised by its key or its exact expression."""
+    parts = {part["url"]: part for part in extensions(extension)}
+    return (
+        parts.get("key", {}).get("valueId") == NOT_IN_PAST_KEY
+        or parts.get("expression", {}).get("valueString") == NOT_IN_PAST_EXPRESSION
+    ) and parts.get("severity", {}).get("valueCode", "error") == "error"
+
 
 # Choices without a code system of their own are exported in one system per question:
 # "urn:sdm:codesystem:<questionnaire slug>:<question key>". The importer reads it back as

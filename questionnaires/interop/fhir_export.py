@@ -41,11 +41,13 @@ from .fhir_common import (
     MAX_OCCURS,
     MAX_VALUE,
     MIN_VALUE,
+    OPTION_EXCLUSIVE,
     ORDINAL_VALUE,
     UNIT,
     VARIABLE,
     fhir_language,
     fhir_variable_name,
+    not_in_past_constraint,
     project_code_system,
     references_to_fhir,
     translation_extension,
@@ -347,6 +349,15 @@ class _Exporter:
                 )
         if question.hidden:
             found.append({"url": HIDDEN, "valueBoolean": True})
+        if question.not_in_past:
+            if question.kind == Kind.DATE:
+                found.append(not_in_past_constraint())
+            else:
+                self.note(
+                    path,
+                    "not_in_past",
+                    f"only a date can be 'not in the past', not {question.kind}",
+                )
         low, high = question.min_value, question.max_value
         if question.kind == Kind.RATING:
             low = Decimal(0) if low is None else low
@@ -381,8 +392,13 @@ class _Exporter:
         label = self.text("display", choice.label, "")
         coding.update(label or {"display": choice.value})
         option: dict[str, Any] = {}
+        found = []
         if choice.score is not None:
-            option["extension"] = [{"url": ORDINAL_VALUE, "valueDecimal": choice.score}]
+            found.append({"url": ORDINAL_VALUE, "valueDecimal": choice.score})
+        if choice.exclusive:
+            found.append({"url": OPTION_EXCLUSIVE, "valueBoolean": True})
+        if found:
+            option["extension"] = found
         option["valueCoding"] = coding
         return option
 

@@ -50,6 +50,7 @@ from questionnaires.engine.lint import lint_structure
 
 from .fhir_common import (
     ANSWER_EXPRESSION,
+    CONSTRAINT,
     EXPRESSION_EXTENSIONS,
     FHIRPATH,
     HIDDEN,
@@ -58,6 +59,7 @@ from .fhir_common import (
     MAX_OCCURS,
     MAX_VALUE,
     MIN_VALUE,
+    OPTION_EXCLUSIVE,
     ORDINAL_VALUE,
     TRANSLATION,
     UNIT,
@@ -65,6 +67,7 @@ from .fhir_common import (
     VARIABLE,
     extension_name,
     extensions,
+    is_not_in_past_constraint,
     our_language,
     our_variable_name,
     own_system,
@@ -931,6 +934,7 @@ class _Importer:
             link_id=self.link_id(item, where),
             hidden=self.group_hidden or limits.get("hidden", False),
             expressions=expressions,
+            not_in_past=limits.get("not_in_past", False),
         )
 
     def kind_and_choices(
@@ -1091,7 +1095,8 @@ class _Importer:
                     "an option coding without a system or display is exported with our own "
                     "system (urn:sdm:codesystem:…) and its label (the code) as display",
                 )
-            return self.choice(code, label, score, own_system(coding.get("system")), where)
+            choice = self.choice(code, label, score, own_system(coding.get("system")), where)
+            return _exclusive(choice, option)
         for name, what in (
             ("valueString", None),
             ("valueInteger", "integers"),
@@ -1110,7 +1115,7 @@ class _Importer:
                 )
             text = str(value)
             label = self.text_of(option, name, where) or {self.language: text}
-            return self.choice(text, label, score, "", where)
+            return _exclusive(self.choice(text, label, score, "", where), option)
         self.note(
             where,
             "answerOption",
@@ -1152,6 +1157,8 @@ class _Importer:
                         )
                     continue
                 self.note(where, extension_name(url), "a score that is not a number is not kept")
+            elif url == OPTION_EXCLUSIVE:
+                continue  # read by ``option``
             else:
                 name = extension_name(url)
                 self.note(where, name, f"option extension {name} not kept")
@@ -1208,6 +1215,9 @@ class _Importer:
                     continue
             elif url == HIDDEN and isinstance(extension.get("valueBoolean"), bool):
                 found["hidden"] = extension["valueBoolean"]
+                continue
+            elif url == CONSTRAINT and kind == Kind.DATE and is_not_in_past_constraint(extension):
+                found["not_in_past"] = True
                 continue
             elif url == ANSWER_EXPRESSION:
                 continue  # kind_and_choices reads it
@@ -1520,3 +1530,12 @@ def _coding_text(coding: Any) -> str:
         if isinstance(coding.get(name), str) and coding[name].strip():
             return coding[name].strip()
     return ""
+
+
+def _exclusive(choice: ChoiceDef | None, option: Mapping[str, Any]) -> ChoiceDef | None:
+    """The choice marked exclusive when its answerOption carries optionExclusive true."""
+    marked = any(
+        extension["url"] == OPTION_EXCLUSIVE and extension.get("valueBoolean") is True
+        for extension in extensions(option)
+    )
+    return replace(choice, exclusive=True) if choice is not None and marked else choice

@@ -112,13 +112,15 @@ FHIR_ONLY_KEYS = {
     "hidden": False,
     "expressions": {},
 }
+# Keys added later still (issue 10) are written only when set, for the same reason.
+WRITTEN_WHEN_SET = {**FHIR_ONLY_KEYS, "exclusive": False, "not_in_past": False}
 
 
 def _without_unset_fhir_keys(document: dict[str, Any]) -> dict[str, Any]:
     return {
         name: value
         for name, value in document.items()
-        if not (name in FHIR_ONLY_KEYS and value == FHIR_ONLY_KEYS[name])
+        if not (name in WRITTEN_WHEN_SET and value == WRITTEN_WHEN_SET[name])
     }
 
 
@@ -178,6 +180,7 @@ def _question(question: QuestionDef) -> dict[str, Any]:
             "link_id": question.link_id,
             "hidden": question.hidden,
             "expressions": _expressions(question.expressions),
+            "not_in_past": question.not_in_past,
         }
     )
 
@@ -196,12 +199,14 @@ def _expressions(expressions: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _choice(choice: ChoiceDef) -> dict[str, Any]:
-    return {
+    written = {
         "value": choice.value,
         "label": _text(choice.label),
         "score": choice.score,
         "system": choice.system,
+        "exclusive": choice.exclusive,
     }
+    return _without_unset_fhir_keys(written)
 
 
 def _scale(scale: ScaleDef) -> dict[str, Any]:
@@ -377,6 +382,7 @@ def _read_question(raw: Mapping[str, Any]) -> QuestionDef:
         link_id=raw.get("link_id", defaults.link_id),
         hidden=raw.get("hidden", defaults.hidden),
         expressions=_expressions(raw.get("expressions", {})),
+        not_in_past=raw.get("not_in_past", False),
     )
 
 
@@ -386,6 +392,7 @@ def _read_choice(raw: Mapping[str, Any]) -> ChoiceDef:
         label=dict(raw["label"]),
         score=_optional_decimal(raw.get("score")),
         system=raw.get("system", ""),
+        exclusive=raw.get("exclusive", False),
     )
 
 

@@ -328,6 +328,11 @@ class Question(VersionLockedModel):
     link_id = models.CharField(_("FHIR linkId"), max_length=255, blank=True)
     hidden = models.BooleanField(_("hidden from the patient"), default=False)
     expressions = models.JSONField(_("FHIRPath expressions"), default=dict, blank=True)
+    not_in_past = models.BooleanField(
+        _("not in the past"),
+        default=False,
+        help_text=_("Dates only: the patient cannot enter a date before today (an appointment)."),
+    )
 
     objects = QuestionQuerySet.as_manager()
 
@@ -367,6 +372,11 @@ class Choice(VersionLockedModel):
     label = models.CharField(_("label"), max_length=300)
     score = models.DecimalField(_("score"), max_digits=10, decimal_places=4, null=True, blank=True)
     system = models.CharField(_("code system"), max_length=255, blank=True)
+    exclusive = models.BooleanField(
+        _("exclusive"),
+        default=False,
+        help_text=_('Multiple choice: cannot be chosen with other options ("None of these").'),
+    )
 
     objects = ChoiceQuerySet.as_manager()
 

@@ -71,6 +71,7 @@ def definition_for_version(version: QuestionnaireVersion) -> spec.VersionDef:
             unit=question.unit,
             max_length=question.max_length,
             max_rows=question.max_rows,
+            not_in_past=question.not_in_past,
             show_if=question.show_if,
             choices=tuple(
                 spec.ChoiceDef(
@@ -78,6 +79,7 @@ def definition_for_version(version: QuestionnaireVersion) -> spec.VersionDef:
                     label=text_of(choice, "label"),
                     score=_normal(choice.score),
                     system=choice.system,
+                    exclusive=choice.exclusive,
                 )
                 for choice in question.choices.all()
             ),

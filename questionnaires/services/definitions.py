@@ -154,6 +154,7 @@ def _write_question(step, question_def, order, parent, instruments) -> Question:
         unit=question_def.unit,
         max_length=question_def.max_length,
         max_rows=question_def.max_rows,
+        not_in_past=question_def.not_in_past,
         show_if=question_def.show_if,
         instrument=instruments.get(question_def.instrument) if question_def.instrument else None,
         criterion=question_def.criterion,
@@ -171,6 +172,7 @@ def _write_question(step, question_def, order, parent, instruments) -> Question:
             value=choice_def.value,
             score=choice_def.score,
             system=choice_def.system,
+            exclusive=choice_def.exclusive,
             **text_columns("label", choice_def.label),
         )
         for choice_order, choice_def in enumerate(question_def.choices)

@@ -29,6 +29,7 @@ from django.db import transaction
 from questionnaires.engine import ENGINE_VERSION
 from questionnaires.engine.definition import VersionDef
 from questionnaires.engine.scoring import ScaleResult
+from questionnaires.engine.snapshot import scale_from_result, scale_to_json
 from questionnaires.models import Response, Result
 from questionnaires.selectors.definitions import definition_hash, version_definition
 from questionnaires.services.errors import ServiceRefused
@@ -107,22 +108,9 @@ def _weighing(definition: VersionDef, prepared: PreparedAnswers) -> tuple[dict, 
 
 
 def scale_result_json(result: ScaleResult) -> dict[str, Any]:
-    """One scale result as JSON: decimals as exact text, the band's label as translated text."""
-    return {
-        "key": result.key,
-        "score": _decimal_text(result.score),
-        "status": result.status,
-        "answered": result.answered,
-        "missing": result.missing,
-        "band_index": result.band_index,
-        "band_label": dict(result.band.label) if result.band is not None else None,
-        "severity": result.severity,
-        "items": [[key, _decimal_text(value)] for key, value in result.item_values],
-    }
-
-
-def _decimal_text(value) -> str | None:
-    return None if value is None else format(value, "f")
+    """One scale result as ``Result.scores`` stores it: decimals as exact text, the band's
+    label as translated text (``engine.snapshot`` reads it back)."""
+    return scale_to_json(scale_from_result(result))
 
 
 def _definition_hash(response: Response, definition: VersionDef) -> str:

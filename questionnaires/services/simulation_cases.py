@@ -23,7 +23,9 @@ checks both the same way, against the output of ``services.weighing.simulation_r
 - ``close_call``: whether the result must (true) or must not (false) be a close call.
 
 Publishing a version runs all of its cases (``version_publish`` calls
-``simulation_cases_gate``); one failing case refuses the publish.
+``simulation_cases_gate``); one failing case refuses the publish. Stored cases read the
+weighing through the typed snapshot reader (``engine.snapshot``); ``expectation_failures``
+also takes the weighing as a dict (``snapshot.member`` reads either).
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from typing import Any
 from django.db import transaction
 
 from questionnaires.engine.definition import Problem, VersionDef
+from questionnaires.engine.snapshot import SnapshotError, member, read_stored_weighing
 from questionnaires.models import QuestionnaireVersion, SimulationCase
 from questionnaires.selectors.definitions import definition_for_version
 from questionnaires.services.weighing import simulation_run
@@ -68,12 +71,15 @@ class CaseOutcome:
         return not self.failures
 
 
-def _reason_labels(reason: Mapping[str, Any]) -> set[str]:
-    return {label for label in (reason.get("code"), reason.get("rule_id")) if label}
+def _reason_labels(reason: Any) -> set[str]:
+    return {label for label in (member(reason, "code"), member(reason, "rule_id")) if label}
 
 
 def expectation_failures(*, expect: Mapping[str, Any], simulation: Mapping[str, Any]) -> list[str]:
-    """Every way ``simulation`` misses ``expect``, one readable line each (empty: it passes)."""
+    """Every way ``simulation`` misses ``expect``, one readable line each (empty: it passes).
+
+    ``simulation["weighing"]``: a ``WeighingSnapshot``, or the weighing as a dict.
+    """
     failures: list[str] = []
     unknown = sorted(set(expect) - EXPECTATION_KEYS)
     if unknown:
@@ -82,9 +88,12 @@ def expectation_failures(*, expect: Mapping[str, Any], simulation: Mapping[str, 
     if weighing is None:
         notes = "; ".join(simulation.get("notes") or []) or "no weighing"
         return [*failures, f"nothing was weighed ({notes})"]
-    ranked_ids = [option["option_id"] for option in weighing["ranked"]]
-    ranked = {option["option_id"]: option for option in weighing["ranked"]}
-    excluded = {item["option_id"]: item["reasons"] for item in weighing["not_suitable"]}
+    ranked_ids = [member(option, "option_id") for option in member(weighing, "ranked")]
+    ranked = {member(option, "option_id"): option for option in member(weighing, "ranked")}
+    excluded = {
+        member(item, "option_id"): member(item, "reasons")
+        for item in member(weighing, "not_suitable")
+    }
 
     if "leader" in expect:
         leader = ranked_ids[0] if ranked_ids else None
@@ -116,31 +125,28 @@ def expectation_failures(*, expect: Mapping[str, Any], simulation: Mapping[str, 
             where = "not suitable now" if option_id in excluded else "not an option"
             failures.append(f"conflicts of {option_id!r} expected, but it is {where}")
             continue
-        found = sorted({conflict["kind"] for conflict in ranked[option_id]["conflicts"]})
+        found = sorted(
+            {member(conflict, "kind") for conflict in member(ranked[option_id], "conflicts")}
+        )
         if found != sorted(set(kinds)):
             failures.append(f"conflicts of {option_id!r} are {found}, expected {sorted(kinds)}")
     failures += _caution_failures(expect.get("cautions") or [], ranked)
     for option_id, labels in (expect.get("adjusted") or {}).items():
-        found = set().union(
-            *(_reason_labels(a["reason"]) for a in ranked.get(option_id, {}).get("adjustments", []))
-        )
+        adjustments = member(ranked.get(option_id), "adjustments", ())
+        found = set().union(*(_reason_labels(member(a, "reason")) for a in adjustments))
         missing = [label for label in labels if label not in found]
         if missing:
             failures.append(f"{option_id!r} was not adjusted by {missing}")
     if "close_call" in expect:
-        close_call = weighing["sensitivity"]["close_call"]
+        close_call = member(member(weighing, "sensitivity"), "close_call")
         if close_call != expect["close_call"]:
             failures.append(f"close call is {close_call}, expected {expect['close_call']}")
     return failures
 
 
-def _group_of(
-    option_id: str,
-    ranked: Mapping[str, Mapping[str, Any]],
-    excluded: Mapping[str, Any],
-) -> int | None:
+def _group_of(option_id: str, ranked: Mapping[str, Any], excluded: Mapping[str, Any]) -> int | None:
     if option_id in ranked:
-        return int(ranked[option_id]["group"])
+        return int(member(ranked[option_id], "group"))
     if option_id in excluded:
         return 3
     return None  # not an option for this condition
@@ -148,7 +154,7 @@ def _group_of(
 
 def _not_suitable_failures(
     wanted: Sequence[str] | Mapping[str, Sequence[str]],
-    excluded: Mapping[str, Sequence[Mapping[str, Any]]],
+    excluded: Mapping[str, Sequence[Any]],
 ) -> list[str]:
     failures = []
     if sorted(excluded) != sorted(wanted):
@@ -165,10 +171,10 @@ def _not_suitable_failures(
 
 
 def _caution_failures(
-    wanted: Sequence[str] | Mapping[str, Sequence[str]], ranked: Mapping[str, Mapping[str, Any]]
+    wanted: Sequence[str] | Mapping[str, Sequence[str]], ranked: Mapping[str, Any]
 ) -> list[str]:
-    def cautions_of(option: Mapping[str, Any]) -> set[str]:
-        return set().union(*(_reason_labels(reason) for reason in option["cautions"]))
+    def cautions_of(option: Any) -> set[str]:
+        return set().union(*(_reason_labels(reason) for reason in member(option, "cautions")))
 
     if isinstance(wanted, Mapping):
         failures = []
@@ -190,7 +196,14 @@ def simulation_case_run(
     *, case: SimulationCase, definition: VersionDef | None = None
 ) -> CaseOutcome:
     simulation = simulation_run(version=case.version, answers=case.answers, definition=definition)
-    failures = expectation_failures(expect=case.expectation(), simulation=simulation)
+    try:
+        weighing = read_stored_weighing(simulation["weighing"])
+    except SnapshotError as error:
+        # A weighing the reader refuses would fail every page that shows it: a failure.
+        return CaseOutcome(case.name, (f"the weighing cannot be read: {error}",), simulation)
+    failures = expectation_failures(
+        expect=case.expectation(), simulation={**simulation, "weighing": weighing}
+    )
     return CaseOutcome(case.name, tuple(failures), simulation)
 
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 from questionnaires.models import AuditAction, Evidence, Therapy, TherapyEvidence
 from questionnaires.services.audit import audit_record
 from questionnaires.services.errors import ServiceRefused
-from questionnaires.services.therapies import DEFAULT_REVIEW_DAYS
+from questionnaires.services.therapy_content import DEFAULT_REVIEW_DAYS
 
 
 @transaction.atomic

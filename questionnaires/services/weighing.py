@@ -50,6 +50,7 @@ from questionnaires.engine import weighing as engine
 from questionnaires.engine.definition import ChoiceDef, Kind, QuestionDef, Severity, VersionDef
 from questionnaires.engine.scoring import ScaleResult, score_scales
 from questionnaires.engine.sensitivity import Sensitivity
+from questionnaires.engine.snapshot import scale_from_result, scale_to_simulation_json
 from questionnaires.engine.visibility import Visibility, resolve_visibility
 from questionnaires.i18n import language_codes, lines_of, text_of
 from questionnaires.lru import ImmutableLru
@@ -881,23 +882,10 @@ def _json_value(value: Any) -> Any:
 
 
 def scale_to_json(scale: ScaleResult, definition: VersionDef) -> dict[str, Any]:
+    """The simulator's shape of a scale result (``Result.scores`` keeps the other one; both
+    are written from the one typed value, ``engine.snapshot.ScaleSnapshot``)."""
     names = {item.key: item.name for item in definition.scales}
-    band = None
-    if scale.band is not None:
-        band = {
-            "index": scale.band_index,
-            "label": dict(scale.band.label),
-            "severity": scale.band.severity,
-        }
-    return {
-        "key": scale.key,
-        "name": dict(names.get(scale.key, {})),
-        "score": _decimal_text(scale.score),
-        "status": scale.status,
-        "answered": scale.answered,
-        "missing": scale.missing,
-        "band": band,
-    }
+    return scale_to_simulation_json(scale_from_result(scale), name=names.get(scale.key, {}))
 
 
 def reason_to_json(reason: engine.Reason) -> dict[str, Any]:

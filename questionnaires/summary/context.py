@@ -6,7 +6,9 @@ definition comes from the process-level cache of immutable versions) and then ha
 values to pure functions (Saleor's fetch-then-calculate pattern,
 docs/notes/django_style_weasyprint.md Part A).
 Nothing after the fetch touches the database, so the same snapshot always gives the same
-summary.
+summary. The frozen weighing is read once, through the typed reader
+(``engine.snapshot.read_stored_weighing``): a malformed one is refused there with where it
+is wrong, never a ``KeyError`` in the middle of a section.
 
 Languages: the reader's ``language`` is active while the context is built, so coded answers
 become the definition's choice labels in the reader's language and every sentence comes from
@@ -38,6 +40,13 @@ from questionnaires.engine.definition import (
     ScaleDef,
     StepDef,
     VersionDef,
+)
+from questionnaires.engine.snapshot import (
+    OptionDisplay,
+    ScaleSnapshot,
+    WeighingSnapshot,
+    read_scales,
+    read_stored_weighing,
 )
 from questionnaires.engine.visibility import Visibility, resolve_visibility
 from questionnaires.formatting import answer_display, answer_rows, date_text
@@ -306,7 +315,7 @@ class SummaryContext:
 @dataclass(frozen=True)
 class EarlierResult:
     submitted_at: datetime.datetime
-    scores: Sequence[Mapping[str, Any]]
+    scores: tuple[ScaleSnapshot, ...]
 
 
 @dataclass(frozen=True)
@@ -349,7 +358,9 @@ def _earlier_results(response: Response) -> list[EarlierResult]:
         .order_by("-response__submitted_at")
         .values_list("response__submitted_at", "scores")[:EARLIER_VISITS_SHOWN]
     )
-    return [EarlierResult(submitted_at=at, scores=scores) for at, scores in reversed(rows)]
+    return [
+        EarlierResult(submitted_at=at, scores=read_scales(scores)) for at, scores in reversed(rows)
+    ]
 
 
 def summary_context_build(
@@ -368,8 +379,8 @@ def summary_context_from(fetched: Fetched, *, language: str, audience: str) -> S
         response, result, definition = fetched.response, fetched.result, fetched.definition
         questions = definition.question_map()
         answers = answers_from_json(definition, response.answers or {})
-        weighing = result.weighing or {}
-        scores = list(result.scores or [])
+        weighing = read_stored_weighing(result.weighing)
+        scores = read_scales(result.scores)
         header = _header(response, definition, answers, scores)
         priorities, legend = _priorities(weighing)
         activity = tuple(_activity(definition, scores, fetched.earlier, response))
@@ -401,7 +412,7 @@ def summary_context_from(fetched: Fetched, *, language: str, audience: str) -> S
             activity=activity,
             history=_history(questions, answers),
             priorities=priorities,
-            ranking_given=bool(weighing.get("preferences", {}).get("ranking_given")),
+            ranking_given=weighing is not None and weighing.preferences.ranking_given,
             risk_limits=tuple(_risk_limits(questions, answers)),
             options=_options(weighing, legend, audience=audience) if weighing else None,
             readiness=_readiness(definition, answers, scores),
@@ -451,14 +462,14 @@ def condition_label(code: str, definition: VersionDef) -> str:
 
 
 def _scale_is_shown(score: Mapping[str, Any]) -> bool:
-    return bool(score.get("answered"))
+    return bool(score.answered)
 
 
 def _header(
     response: Response,
     definition: VersionDef,
     answers: Mapping[str, Any],
-    scores: Sequence[Mapping[str, Any]],
+    scores: Sequence[ScaleSnapshot],
 ) -> Header:
     invitation = response.invitation
     condition = (invitation.disease if invitation else "") or answers.get(CONDITION_KEY) or ""
@@ -469,11 +480,11 @@ def _header(
     for score in scores:
         if not _scale_is_shown(score):
             continue
-        scale = scales.get(score["key"])
+        scale = scales.get(score.key)
         if scale is not None and scale.instrument in instruments:
             completed.append(instruments[scale.instrument])
-        elif score["key"] in names:
-            completed.append(names[score["key"]])
+        elif score.key in names:
+            completed.append(names[score.key])
     return Header(
         patient_ref=invitation.patient_ref if invitation else gettext("Preview"),
         team=invitation.team.name if invitation and invitation.team else "",
@@ -490,8 +501,8 @@ def _header(
 def _flags(
     definition: VersionDef,
     answers: Mapping[str, Any],
-    scores: Sequence[Mapping[str, Any]],
-    weighing: Mapping[str, Any],
+    scores: Sequence[ScaleSnapshot],
+    weighing: WeighingSnapshot | None,
     *,
     audience: str,
 ) -> list[Flag]:
@@ -512,7 +523,7 @@ def _flags(
             found.append(
                 Flag(
                     kind=flag_rules.FlagKind.SEVERE_BAND,
-                    title=names.get(score["key"], score["key"]),
+                    title=names.get(score.key, score.key),
                     detail=_score_with_band(score),
                 )
             )
@@ -526,8 +537,7 @@ def _flags(
                         if audience == CLINICIAN
                         else gettext("You may not feel sure about the decision yet")
                     ),
-                    detail=gettext("SURE score %(score)s of 4")
-                    % {"score": _number(score["score"])},
+                    detail=gettext("SURE score %(score)s of 4") % {"score": _number(score.score)},
                     note=(
                         gettext("A score of 3 or less suggests the patient is not yet ready.")
                         if audience == CLINICIAN
@@ -535,20 +545,20 @@ def _flags(
                     ),
                 )
             )
-    for excluded in weighing.get("not_suitable", []):
+    for excluded in weighing.not_suitable if weighing else ():
         # Red flags are the clinical rules' exclusions; history-based ones (did not work,
         # stopped for side effects) are listed with the options.
         reasons = [
             explain.reason_sentence(weighing, reason, audience=audience)
-            for reason in excluded["reasons"]
-            if reason.get("rule_id")
+            for reason in excluded.reasons
+            if reason.rule_id
         ]
         if not reasons:
             continue
         found.append(
             Flag(
                 kind=flag_rules.FlagKind.NOT_SUITABLE,
-                title=explain.option_name(weighing, excluded["option_id"]),
+                title=explain.option_name(weighing, excluded.option_id),
                 detail=pgettext("summary flag", "Not suitable now"),
                 note=" ".join(dict.fromkeys(reasons)),
             )
@@ -561,8 +571,8 @@ def _number(value: Any) -> str:
 
 
 def _score_with_band(score: Mapping[str, Any]) -> str:
-    band = explain.pick(score.get("band_label"))
-    value = _number(score.get("score"))
+    band = explain.pick(score.band_label)
+    value = _number(score.score)
     return f"{value} ({band})" if band else value
 
 
@@ -742,15 +752,15 @@ def _same_language(first: str, second: str) -> bool:
 
 def _activity(
     definition: VersionDef,
-    scores: Sequence[Mapping[str, Any]],
+    scores: Sequence[ScaleSnapshot],
     earlier: Sequence[EarlierResult],
     response: Response,
 ) -> list[ScaleRow]:
     scales = {scale.key: scale for scale in definition.scales}
     rows = []
     for score in scores:
-        scale = scales.get(score["key"])
-        if scale is None or score["key"] == flag_rules.SURE_SCALE_KEY:
+        scale = scales.get(score.key)
+        if scale is None or score.key == flag_rules.SURE_SCALE_KEY:
             continue
         if not _scale_is_shown(score):
             continue
@@ -766,12 +776,12 @@ def _scale_row(
 ) -> ScaleRow:
     name = translate(scale.name)
     worse = scale.higher_is == Direction.HIGHER_IS_WORSE
-    value = flag_rules.decimal_or_none(score.get("score"))
+    value = score.score
     history = []
     for visit in earlier:
-        match = next((item for item in visit.scores if item.get("key") == scale.key), None)
-        if match is not None and match.get("answered"):
-            history.append((visit.submitted_at, flag_rules.decimal_or_none(match.get("score"))))
+        match = next((item for item in visit.scores if item.key == scale.key), None)
+        if match is not None and match.answered:
+            history.append((visit.submitted_at, match.score))
     points = [
         charts.TrendPoint(label=short_date(at), value=past_value) for at, past_value in history
     ]
@@ -783,10 +793,10 @@ def _scale_row(
         if worse
         else gettext("%(low)s–%(high)s, higher is better")
     ) % {"low": _number(scale.min_score), "high": _number(scale.max_score)}
-    status = score.get("status")
+    status = score.status
     status_note = {
         "prorated": gettext("%(missing)s item(s) missing; scored from the rest")
-        % {"missing": score.get("missing")},
+        % {"missing": score.missing},
         "incomplete": gettext("Too many items missing to score"),
     }.get(status, "")
     previous = next((past for _, past in reversed(history) if past is not None), None)
@@ -816,8 +826,8 @@ def _scale_row(
         key=scale.key,
         name=name,
         score=_number(value) if value is not None else "",
-        band=explain.pick(score.get("band_label")),
-        severity=score.get("severity") or "",
+        band=explain.pick(score.band_label),
+        severity=score.severity or "",
         range_text=range_text,
         status_note=status_note,
         change=change,
@@ -869,18 +879,20 @@ def _history(
     )
 
 
-def _priorities(weighing: Mapping[str, Any]) -> tuple[tuple[Priority, ...], tuple[Priority, ...]]:
+def _priorities(
+    weighing: WeighingSnapshot | None,
+) -> tuple[tuple[Priority, ...], tuple[Priority, ...]]:
     """(ranked criteria with weights, the legend of criteria in definition order)."""
     if not weighing:
         return (), ()
-    criteria_order = [criterion["key"] for criterion in weighing.get("criteria", [])]
-    for key in weighing.get("weights", {}):
+    criteria_order = [criterion.key for criterion in weighing.criteria]
+    for key in weighing.weights:
         if key not in criteria_order:
             criteria_order.append(key)
     indexes = {
         key: index % len(charts.CRITERION_COLOURS) for index, key in enumerate(criteria_order)
     }
-    weights = weighing.get("weights", {})
+    weights = weighing.weights
 
     def priority(rank: int, key: str) -> Priority:
         return Priority(
@@ -892,9 +904,7 @@ def _priorities(weighing: Mapping[str, Any]) -> tuple[tuple[Priority, ...], tupl
             colour_index=indexes[key],
         )
 
-    ranked = tuple(
-        priority(rank, key) for rank, key in enumerate(weighing.get("priority", []), start=1)
-    )
+    ranked = tuple(priority(rank, key) for rank, key in enumerate(weighing.priority, start=1))
     legend = tuple(priority(0, key) for key in criteria_order)
     return ranked, legend
 
@@ -914,17 +924,17 @@ def _risk_limits(
     return found
 
 
-def _options(weighing: Mapping[str, Any], legend: Sequence[Priority], *, audience: str) -> Options:
-    sensitivity = weighing.get("sensitivity", {})
+def _options(weighing: WeighingSnapshot, legend: Sequence[Priority], *, audience: str) -> Options:
+    sensitivity = weighing.sensitivity
     close_pair = set()
-    if sensitivity.get("close_call"):
-        close_pair = {sensitivity.get("leader"), sensitivity.get("runner_up")}
+    if sensitivity.close_call:
+        close_pair = {sensitivity.leader, sensitivity.runner_up}
     rows = []
-    for option in weighing.get("ranked", []):
-        option_id = option["option_id"]
-        display = weighing.get("options", {}).get(option_id, {})
+    for option in weighing.ranked:
+        option_id = option.option_id
+        display = weighing.option(option_id)
         name = explain.option_name(weighing, option_id)
-        contributions = option.get("contributions", {})
+        contributions = option.contributions
         segments = [
             charts.BarSegment(
                 label=item.name, value=float(contributions.get(item.key, 0)), colour=item.colour
@@ -933,92 +943,91 @@ def _options(weighing: Mapping[str, Any], legend: Sequence[Priority], *, audienc
         ]
         bar = charts.fit_bar(
             title=gettext("%(option)s: fit %(fit)s of 100")
-            % {"option": name, "fit": option["fit_display"]},
+            % {"option": name, "fit": option.fit_display},
             segments=segments,
         )
         conflicts = tuple(
             explain.conflict_sentence(weighing, conflict, audience=audience)
-            for conflict in option.get("conflicts", [])
+            for conflict in option.conflicts
         )
         cautions = tuple(
             dict.fromkeys(
                 [
                     # Why it is shown after the options within every limit (group 2).
                     explain.reason_sentence(weighing, reason, audience=audience)
-                    for reason in option.get("restrictions", [])
+                    for reason in option.restrictions
                 ]
                 + [
                     explain.reason_sentence(weighing, reason, audience=audience)
-                    for reason in option.get("cautions", [])
+                    for reason in option.cautions
                 ]
                 + [
                     explain.adjustment_sentence(weighing, adjustment, audience=audience)
-                    for adjustment in option.get("adjustments", [])
+                    for adjustment in option.adjustments
                 ]
             )
         )
         drivers = explain.join_words(
-            [
-                explain.criterion_name(key, weighing)
-                for key in option.get("explanation", {}).get("top_drivers", [])
-            ]
+            [explain.criterion_name(key, weighing) for key in option.explanation.top_drivers]
         )
+        certainty = option.certainty or _display_member(display, "certainty")
         rows.append(
             OptionRow(
-                rank=option["rank"],
+                rank=option.rank,
                 option_id=option_id,
                 name=name,
-                fit=option["fit_display"],
+                fit=option.fit_display,
                 bar=bar,
                 drivers=drivers,
                 sentence=explain.fit_sentence(weighing, option) if audience == PATIENT else "",
                 conflicts=conflicts,
                 cautions=cautions,
-                status=explain.status_label(option.get("status") or display.get("status")),
-                certainty=explain.certainty_label(
-                    option.get("certainty") or display.get("certainty")
-                ),
-                low_certainty=(option.get("certainty") or display.get("certainty"))
-                in LOW_CERTAINTY,
-                unverified=bool(display.get("has_unverified")),
-                is_status_quo=bool(option.get("is_status_quo")),
+                status=explain.status_label(option.status or _display_member(display, "status")),
+                certainty=explain.certainty_label(certainty),
+                low_certainty=certainty in LOW_CERTAINTY,
+                unverified=bool(display is not None and display.has_unverified),
+                is_status_quo=option.is_status_quo,
                 close_call=option_id in close_pair,
             )
         )
     not_suitable = tuple(
         ExcludedOption(
-            name=explain.option_name(weighing, item["option_id"]),
+            name=explain.option_name(weighing, item.option_id),
             reasons=tuple(
                 dict.fromkeys(
                     explain.reason_sentence(weighing, reason, audience=audience)
-                    for reason in item["reasons"]
-                    if not reason.get("rule_id")
+                    for reason in item.reasons
+                    if not reason.rule_id
                 )
             ),
-            by_rule=any(reason.get("rule_id") for reason in item["reasons"]),
+            by_rule=any(reason.rule_id for reason in item.reasons),
         )
-        for item in weighing.get("not_suitable", [])
+        for item in weighing.not_suitable
         # The current treatment is not left out: it is the status-quo option.
-        if any(reason.get("code") != CURRENT_TREATMENT_CODE for reason in item["reasons"])
+        if any(reason.code != CURRENT_TREATMENT_CODE for reason in item.reasons)
     )
     return Options(
         rows=tuple(rows),
         not_suitable=not_suitable,
         not_recommended=tuple(
-            explain.option_name(weighing, option_id)
-            for option_id in weighing.get("not_recommended", [])
+            explain.option_name(weighing, option_id) for option_id in weighing.not_recommended
         ),
         sensitivity=_sensitivity_text(weighing, audience=audience),
-        close_call=bool(sensitivity.get("close_call")),
-        weight_method=weighing.get("weight_method", ""),
+        close_call=sensitivity.close_call,
+        weight_method=weighing.weight_method,
     )
 
 
-def _sensitivity_text(weighing: Mapping[str, Any], *, audience: str) -> str:
+def _display_member(display: OptionDisplay | None, name: str) -> Any:
+    """A member of an option's frozen display; None when the snapshot has no display."""
+    return None if display is None else getattr(display, name)
+
+
+def _sensitivity_text(weighing: WeighingSnapshot, *, audience: str) -> str:
     if audience == PATIENT:
         return explain.sensitivity_sentence(weighing)
-    sensitivity = weighing.get("sensitivity", {})
-    leader, runner_up = sensitivity.get("leader"), sensitivity.get("runner_up")
+    sensitivity = weighing.sensitivity
+    leader, runner_up = sensitivity.leader, sensitivity.runner_up
     if leader is None:
         return gettext("No option could be weighed.")
     if runner_up is None:
@@ -1026,9 +1035,9 @@ def _sensitivity_text(weighing: Mapping[str, Any], *, audience: str) -> str:
     values = {
         "leader": explain.option_name(weighing, leader),
         "runner_up": explain.option_name(weighing, runner_up),
-        "margin": _number(round(sensitivity.get("margin") or 0)),
+        "margin": _number(round(sensitivity.margin or 0)),
     }
-    if sensitivity.get("close_call"):
+    if sensitivity.close_call:
         text = (
             gettext(
                 "Close call: %(leader)s and %(runner_up)s are %(margin)s points apart, or the "
@@ -1038,21 +1047,21 @@ def _sensitivity_text(weighing: Mapping[str, Any], *, audience: str) -> str:
         )
     else:
         text = gettext("%(leader)s leads %(runner_up)s by %(margin)s points.") % values
-    change = sensitivity.get("smallest_change")
+    change = sensitivity.smallest_change
     if change:
         text += " " + gettext(
             "Smallest change that alters first place: weight of %(criterion)s %(delta)s "
             "percentage points (then %(option)s leads)."
         ) % {
-            "criterion": explain.criterion_name(change["criterion"], weighing),
-            "delta": f"{100 * change['delta']:+.0f}",
-            "option": explain.option_name(weighing, change["new_leader"]),
+            "criterion": explain.criterion_name(change.criterion, weighing),
+            "delta": f"{100 * change.delta:+.0f}",
+            "option": explain.option_name(weighing, change.new_leader),
         }
     return text
 
 
 def _readiness(
-    definition: VersionDef, answers: Mapping[str, Any], scores: Sequence[Mapping[str, Any]]
+    definition: VersionDef, answers: Mapping[str, Any], scores: Sequence[ScaleSnapshot]
 ) -> Readiness | None:
     scales = {scale.key: scale for scale in definition.scales}
     questions = definition.question_map()
@@ -1076,13 +1085,13 @@ def _readiness(
                     is_no=value is False,
                 )
             )
-        score = next((s for s in scores if s.get("key") == sure_scale.key), None)
-        if score is not None and score.get("score") is not None:
+        score = next((s for s in scores if s.key == sure_scale.key), None)
+        if score is not None and score.score is not None:
             score_text = gettext("%(score)s of %(max)s") % {
-                "score": _number(score["score"]),
+                "score": _number(score.score),
                 "max": _number(sure_scale.max_score),
             }
-            band = explain.pick(score.get("band_label"))
+            band = explain.pick(score.band_label)
             conflict = flag_rules.has_decisional_conflict(score)
     role = ""
     if role_question is not None:
@@ -1094,19 +1103,19 @@ def _footer(
     response: Response,
     result: Result,
     definition: VersionDef,
-    scores: Sequence[Mapping[str, Any]],
-    weighing: Mapping[str, Any],
+    scores: Sequence[ScaleSnapshot],
+    weighing: WeighingSnapshot | None,
     template_version: str,
 ) -> Footer:
-    evidence = weighing.get("evidence", {}) if weighing else {}
+    evidence = weighing.evidence if weighing else None
     checked = sorted(
         {
             value
-            for value in (evidence.get("oldest_checked"), evidence.get("newest_checked"))
+            for value in ((evidence.oldest_checked, evidence.newest_checked) if evidence else ())
             if value
         }
     )
-    shown = {score["key"] for score in scores if _scale_is_shown(score)}
+    shown = {score.key for score in scores if _scale_is_shown(score)}
     used_instruments = {scale.instrument for scale in definition.scales if scale.key in shown}
     answered = {key for key, value in (response.answers or {}).items() if is_answered(value)}
     used_instruments |= {
@@ -1125,16 +1134,13 @@ def _footer(
         definition_hash=result.definition_hash[:12],
         engine_version=result.engine_version,
         template_version=template_version,
-        weighed_on=date_text(weighing.get("computed_on", "")) if weighing else "",
-        evidence_sources=int(evidence.get("sources") or 0),
+        weighed_on=date_text(weighing.computed_on) if weighing else "",
+        evidence_sources=evidence.sources if evidence else 0,
         evidence_checked=" – ".join(date_text(day) for day in checked),
-        evidence_next_review=date_text(evidence.get("next_review") or ""),
+        evidence_next_review=date_text((evidence.next_review if evidence else None) or ""),
         overdue_evidence=tuple(
-            OverdueEvidence(
-                citation=item.get("citation", ""),
-                next_review=date_text(item.get("next_review", "")),
-            )
-            for item in evidence.get("overdue", [])
+            OverdueEvidence(citation=item.citation, next_review=date_text(item.next_review))
+            for item in (evidence.overdue if evidence else ())
         ),
         copyright_notices=notices,
         snapshot=result.snapshot_hash[:12],

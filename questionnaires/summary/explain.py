@@ -2,9 +2,12 @@
 
 The engine explains with codes (criterion keys, reason codes, conflict kinds); this module
 turns them into words through gettext, so the patient page, the clinician summary and
-``manage.py simulate --format text`` say the same thing. Every function reads the
-JSON-safe dict that ``services.weighing.weighing_compute`` returns (as frozen in
-``Result.weighing``) and never the database, so a re-rendered summary reads the same.
+``manage.py simulate --format text`` say the same thing. Every function reads the frozen
+weighing snapshot (``Result.weighing``) and never the database, so a re-rendered summary
+reads the same: typed, as ``engine.snapshot.read_snapshot`` gives it (the snapshot, a ranked
+option, a reason, a conflict, an adjustment, an outcome), or as the stored JSON dict for the
+callers that still pass that (the patient result page); ``_get`` (``snapshot.member``) reads
+either.
 
 Call inside ``translation.override(language)`` to choose the language.
 """
@@ -17,6 +20,8 @@ from typing import Any
 
 from django.utils import translation
 from django.utils.translation import gettext, pgettext
+
+from questionnaires.engine.snapshot import member as _get
 
 PATIENT = "patient"
 CLINICIAN = "clinician"
@@ -59,7 +64,7 @@ def number_text(value: Any) -> str:
 # --- labels -------------------------------------------------------------------------------
 
 
-def criterion_phrase(key: str, weighing: Mapping[str, Any] | None = None) -> str:
+def criterion_phrase(key: str, weighing: Any = None) -> str:
     """A criterion as a phrase that fits in "mainly because of …"."""
     phrases = {
         "effectiveness": pgettext("criterion phrase", "how well it works"),
@@ -75,11 +80,11 @@ def criterion_phrase(key: str, weighing: Mapping[str, Any] | None = None) -> str
     return criterion_name(key, weighing)
 
 
-def criterion_name(key: str, weighing: Mapping[str, Any] | None = None) -> str:
+def criterion_name(key: str, weighing: Any = None) -> str:
     """A criterion's name as a heading (from the snapshot, else a built-in one)."""
-    for criterion in (weighing or {}).get("criteria", []):
-        if criterion["key"] == key and criterion.get("name"):
-            return pick(criterion["name"])
+    for criterion in _get(weighing, "criteria", ()):
+        if _get(criterion, "key") == key and _get(criterion, "name"):
+            return pick(_get(criterion, "name"))
     names = {
         "effectiveness": pgettext("criterion", "How well it works"),
         "speed": pgettext("criterion", "How soon it helps"),
@@ -169,12 +174,12 @@ def join_words(words: Sequence[str], *, final: str | None = None) -> str:
     }
 
 
-def option_name(weighing: Mapping[str, Any], option_id: str | None) -> str:
+def option_name(weighing: Any, option_id: str | None) -> str:
     if option_id is None:
         return ""
-    display = weighing.get("options", {}).get(option_id)
-    if display and display.get("name"):
-        return pick(display["name"])
+    display = _get(weighing, "options", {}).get(option_id)
+    if display and _get(display, "name"):
+        return pick(_get(display, "name"))
     if option_id == "no_change":
         return gettext("No change")
     return option_id.replace("_", " ")
@@ -190,21 +195,21 @@ def onset_text(onset: Sequence[int | None] | None) -> str:
     return gettext("About %(low)s to %(high)s weeks") % {"low": low, "high": high}
 
 
-def outcome_sentence(outcome: Mapping[str, Any]) -> str:
+def outcome_sentence(outcome: Any) -> str:
     """An outcome as a natural frequency.
 
     The profile's text is the full sentence ("About 50 in 100 people had almost clear skin
     at week 16."), written by the content author with its comparison and time; only when
     it is missing is one built from the numbers.
     """
-    text = pick(outcome.get("text"))
+    text = pick(_get(outcome, "text"))
     if text:
         return text
     sentence = gettext("%(count)s in %(per)s people") % {
-        "count": number_text(outcome["count"]),
-        "per": outcome["per"],
+        "count": number_text(_get(outcome, "count")),
+        "per": _get(outcome, "per"),
     }
-    horizon = pick(outcome.get("horizon"))
+    horizon = pick(_get(outcome, "horizon"))
     if horizon:
         return gettext("%(sentence)s (%(horizon)s)") % {"sentence": sentence, "horizon": horizon}
     return sentence
@@ -213,16 +218,18 @@ def outcome_sentence(outcome: Mapping[str, Any]) -> str:
 # --- sentences ----------------------------------------------------------------------------
 
 
-def fit_sentence(weighing: Mapping[str, Any], option: Mapping[str, Any]) -> str:
+def fit_sentence(weighing: Any, option: Any) -> str:
     """ "Fits your priorities mainly because of …; the trade-off is … (… does better there)."""
-    explanation = option["explanation"]
-    trade_off = explanation["main_trade_off"]
+    explanation = _get(option, "explanation")
+    trade_off = _get(explanation, "main_trade_off")
     # A criterion can be both a large contribution and the largest shortfall (it helps, but
     # another option does much better there); naming it as both would read as a contradiction.
     drivers = [
-        criterion_phrase(key, weighing) for key in explanation["top_drivers"] if key != trade_off
+        criterion_phrase(key, weighing)
+        for key in _get(explanation, "top_drivers", ())
+        if key != trade_off
     ]
-    better = explanation["trade_off_best_option"]
+    better = _get(explanation, "trade_off_best_option")
     if drivers and trade_off and better:
         return gettext(
             "Fits your priorities mainly because of %(drivers)s; the trade-off is "
@@ -248,16 +255,14 @@ def fit_sentence(weighing: Mapping[str, Any], option: Mapping[str, Any]) -> str:
     return gettext("All options look the same on what you said matters.")
 
 
-def reason_sentence(
-    weighing: Mapping[str, Any], reason: Mapping[str, Any], *, audience: str = PATIENT
-) -> str:
+def reason_sentence(weighing: Any, reason: Any, *, audience: str = PATIENT) -> str:
     """Why an option is not suitable now, or a caution, for the patient or the clinician."""
-    if reason.get("rule_id") or reason.get("code") == "out_of_scope":
+    rule_id, code = _get(reason, "rule_id"), _get(reason, "code")
+    if rule_id or code == "out_of_scope":
         # Rules, and an indication's scope, carry their own messages.
-        message = reason.get(f"{audience}_message") or reason.get("patient_message")
-        return pick(message) or reason.get("rule_id") or str(reason.get("code"))
-    detail = reason.get("detail") or {}
-    code = reason.get("code")
+        message = _get(reason, f"{audience}_message") or _get(reason, "patient_message")
+        return pick(message) or rule_id or str(code)
+    detail = _get(reason, "detail") or {}
     therapy = option_name(weighing, detail.get("therapy"))
     if audience == CLINICIAN:
         sentences = {
@@ -303,12 +308,10 @@ def reason_sentence(
     return str(code)
 
 
-def adjustment_sentence(
-    weighing: Mapping[str, Any], adjustment: Mapping[str, Any], *, audience: str = PATIENT
-) -> str:
-    reason = adjustment["reason"]
-    if reason.get("code") == "same_class_did_not_work":
-        detail = reason.get("detail") or {}
+def adjustment_sentence(weighing: Any, adjustment: Any, *, audience: str = PATIENT) -> str:
+    reason = _get(adjustment, "reason")
+    if _get(reason, "code") == "same_class_did_not_work":
+        detail = _get(reason, "detail") or {}
         therapies = join_words(
             [option_name(weighing, slug) for slug in detail.get("therapies", [])]
         )
@@ -319,7 +322,7 @@ def adjustment_sentence(
             ) % {
                 "target_class": detail.get("target_class", ""),
                 "therapies": therapies,
-                "multiplier": number_text(adjustment.get("multiplier")),
+                "multiplier": number_text(_get(adjustment, "multiplier")),
             }
         return gettext(
             "It works in a similar way to %(therapies)s, which did not work for you, so it "
@@ -328,11 +331,9 @@ def adjustment_sentence(
     return reason_sentence(weighing, reason, audience=audience)
 
 
-def conflict_sentence(
-    weighing: Mapping[str, Any], conflict: Mapping[str, Any], *, audience: str = PATIENT
-) -> str:
+def conflict_sentence(weighing: Any, conflict: Any, *, audience: str = PATIENT) -> str:
     """A stated limit the option goes against, worded for the patient or the clinician."""
-    kind, detail = conflict["kind"], conflict.get("detail") or {}
+    kind, detail = _get(conflict, "kind"), _get(conflict, "detail") or {}
     you = audience == PATIENT
     if kind == "above_risk_limit":
         values = {
@@ -399,7 +400,7 @@ def conflict_sentence(
             )
         return gettext("Route %(refused)s not accepted by the patient.") % values
     if kind == "injections_not_wanted":
-        if conflict.get("level") == "conflict":
+        if _get(conflict, "level") == "conflict":
             if you:
                 return gettext(
                     "It is given by injection or infusion, which you would rather avoid."
@@ -411,14 +412,15 @@ def conflict_sentence(
     return str(kind)
 
 
-def sensitivity_sentence(weighing: Mapping[str, Any]) -> str:
+def sensitivity_sentence(weighing: Any) -> str:
     """How robust first place is, in one or two sentences."""
-    sensitivity = weighing["sensitivity"]
-    leader = sensitivity.get("leader")
+    sensitivity = _get(weighing, "sensitivity")
+    leader = _get(sensitivity, "leader")
     if leader is None:
         return gettext("No option could be weighed.")
-    if sensitivity.get("runner_up") is None:
-        if len(weighing.get("ranked", [])) > 1:
+    runner_up = _get(sensitivity, "runner_up")
+    if runner_up is None:
+        if len(_get(weighing, "ranked", ())) > 1:
             # The leader is alone in its group: no weight change can move it.
             return gettext(
                 "Only %(leader)s is in its group; the options after it are there for the "
@@ -427,10 +429,11 @@ def sensitivity_sentence(weighing: Mapping[str, Any]) -> str:
         return gettext("Only one option could be weighed.")
     names = {
         "leader": option_name(weighing, leader),
-        "runner_up": option_name(weighing, sensitivity["runner_up"]),
-        "margin": number_text(round(sensitivity["margin"])),
+        "runner_up": option_name(weighing, runner_up),
+        "margin": number_text(round(_get(sensitivity, "margin"))),
     }
-    if not sensitivity["close_call"]:
+    close_call = _get(sensitivity, "close_call")
+    if not close_call:
         sentence = (
             gettext(
                 "%(leader)s fits your priorities best, %(margin)s points ahead of %(runner_up)s."
@@ -445,13 +448,13 @@ def sensitivity_sentence(weighing: Mapping[str, Any]) -> str:
             )
             % names
         )
-    change = sensitivity.get("smallest_change")
-    if change and sensitivity["close_call"]:
+    change = _get(sensitivity, "smallest_change")
+    if change and close_call:
         values = {
-            "criterion": criterion_phrase(change["criterion"], weighing),
-            "option": option_name(weighing, change["new_leader"]),
+            "criterion": criterion_phrase(_get(change, "criterion"), weighing),
+            "option": option_name(weighing, _get(change, "new_leader")),
         }
-        if change["delta"] > 0:
+        if _get(change, "delta") > 0:
             extra = gettext(
                 "If %(criterion)s mattered a little more to you, %(option)s would fit best."
             )
@@ -466,11 +469,11 @@ def sensitivity_sentence(weighing: Mapping[str, Any]) -> str:
     return sentence
 
 
-def priorities_sentence(weighing: Mapping[str, Any], *, top: int = 3) -> str:
+def priorities_sentence(weighing: Any, *, top: int = 3) -> str:
     """ "What matters most to you: how well it works, then …"."""
-    if not weighing["preferences"].get("ranking_given"):
+    if not _get(_get(weighing, "preferences"), "ranking_given"):
         return gettext("You did not rank what matters most, so every criterion counts the same.")
-    names = [criterion_phrase(key, weighing) for key in weighing["priority"][:top]]
+    names = [criterion_phrase(key, weighing) for key in _get(weighing, "priority", ())[:top]]
     if len(names) == 1:
         return gettext("What matters most to you: %(first)s.") % {"first": names[0]}
     return gettext("What matters most to you: %(first)s, then %(rest)s.") % {

@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy as _
 
 from questionnaires.engine.conditions import evaluate
 from questionnaires.engine.definition import Condition, Severity
+from questionnaires.engine.snapshot import ScaleSnapshot, WeighingSnapshot, member
 
 SURE_SCALE_KEY = "sure"
 SURE_CONFLICT_MAX = Decimal(3)
@@ -211,16 +212,16 @@ def decimal_or_none(value: Any) -> Decimal | None:
         return None
 
 
-def is_severe(score: Mapping[str, Any]) -> bool:
-    """A stored scale score (``Result.scores`` item) in a severe band."""
-    return score.get("key") != SURE_SCALE_KEY and score.get("severity") in SEVERE_SEVERITIES
+def is_severe(score: ScaleSnapshot | Mapping[str, Any]) -> bool:
+    """A stored scale score (``Result.scores`` item, typed or as stored) in a severe band."""
+    return member(score, "key") != SURE_SCALE_KEY and member(score, "severity") in SEVERE_SEVERITIES
 
 
-def has_decisional_conflict(score: Mapping[str, Any]) -> bool:
+def has_decisional_conflict(score: ScaleSnapshot | Mapping[str, Any]) -> bool:
     """The stored SURE score is at or below the cut-off (an incomplete SURE is not a score)."""
-    if score.get("key") != SURE_SCALE_KEY:
+    if member(score, "key") != SURE_SCALE_KEY:
         return False
-    value = decimal_or_none(score.get("score"))
+    value = decimal_or_none(member(score, "score"))
     return value is not None and value <= SURE_CONFLICT_MAX
 
 
@@ -229,7 +230,7 @@ def red_flag_count(
     asked: Sequence[str],
     answers: Mapping[str, Any],
     scores: Sequence[Mapping[str, Any]],
-    weighing: Mapping[str, Any],
+    weighing: WeighingSnapshot | Mapping[str, Any] | None,
 ) -> int:
     """How many red flags the clinician summary shows for a frozen result (its four kinds).
 
@@ -241,7 +242,7 @@ def red_flag_count(
     count += sum(1 for score in scores if has_decisional_conflict(score))
     count += sum(
         1
-        for excluded in (weighing or {}).get("not_suitable", [])
-        if any(reason.get("rule_id") for reason in excluded.get("reasons", []))
+        for excluded in member(weighing, "not_suitable", ())
+        if any(member(reason, "rule_id") for reason in member(excluded, "reasons", ()))
     )
     return count

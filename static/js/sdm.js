@@ -7,6 +7,10 @@
       answers to questions that end up hidden.
    3. A form marked data-prevent-double-submit is sent once (the server is
       idempotent anyway; this only avoids a confusing second wait).
+   4. Character count (GOV.UK): the limit stated under a text field becomes a live
+      count of the characters left; screen readers hear it once typing pauses.
+   5. An exclusive checkbox ("None of these") unticks the others when ticked, and is
+      unticked when another is ticked (GOV.UK checkboxes); the server refuses both.
 */
 (function () {
   "use strict";
@@ -51,6 +55,9 @@
     var kind = wrapper.getAttribute("data-kind");
     var name = form.getAttribute("data-step") + "-" + key;
     var inputs = Array.prototype.slice.call(form.querySelectorAll("[name='" + name + "']"));
+    if (kind === "single_choice" && inputs.length && inputs[0].tagName === "SELECT") {
+      return inputs[0].value === "" ? undefined : inputs[0].value; // a long list: a select
+    }
     if (kind === "single_choice" || kind === "yes_no" || kind === "rating") {
       var checked = inputs.filter(function (input) { return input.checked; })[0];
       if (!checked) return undefined;
@@ -149,11 +156,69 @@
     });
   }
 
+  // --- exclusive checkboxes -------------------------------------------------------------
+
+  function exclusiveCheckboxes() {
+    // Capturing, so the boxes are right before the same-page conditions read them.
+    document.addEventListener("change", function (event) {
+      var box = event.target;
+      if (!box || box.type !== "checkbox" || !box.checked || !box.form) return;
+      var group = box.form.querySelectorAll("input[type='checkbox'][name='" + box.name + "']");
+      Array.prototype.forEach.call(group, function (other) {
+        if (other !== box && (box.hasAttribute("data-exclusive") || other.hasAttribute("data-exclusive"))) {
+          other.checked = false;
+        }
+      });
+    }, true);
+  }
+
+  // --- character count ------------------------------------------------------------------
+
+  // As the server counts: characters (not UTF-16 units), a line break sent as CR LF.
+  function characterLength(text) {
+    return Array.from(text.replace(/\r?\n/g, "\r\n")).length;
+  }
+
+  function characterCount(wrapper) {
+    var field = wrapper.querySelector("input, textarea");
+    var info = wrapper.querySelector("[data-count-info]");
+    var limit = Number(wrapper.getAttribute("data-maxlength"));
+    if (!field || !info || !limit) return;
+    var shown = document.createElement("div");
+    shown.className = "hint character-count-message";
+    shown.setAttribute("aria-hidden", "true");
+    var spoken = document.createElement("div");
+    spoken.className = "visually-hidden";
+    spoken.setAttribute("aria-live", "polite");
+    info.classList.add("visually-hidden"); // stays the field's description
+    info.parentNode.insertBefore(shown, info.nextSibling);
+    info.parentNode.insertBefore(spoken, shown.nextSibling);
+    var pause = null;
+    function message() {
+      var left = limit - characterLength(field.value);
+      var count = Math.abs(left);
+      var name = (left < 0 ? "data-count-over" : "data-count-left") + (count === 1 ? "-one" : "");
+      return { text: wrapper.getAttribute(name).replace("%(count)s", String(count)), over: left < 0 };
+    }
+    function update() {
+      var now = message();
+      shown.textContent = now.text;
+      shown.classList.toggle("character-count-over", now.over);
+      window.clearTimeout(pause);
+      pause = window.setTimeout(function () { spoken.textContent = message().text; }, 1000);
+    }
+    field.addEventListener("input", update);
+    shown.textContent = message().text;
+    shown.classList.toggle("character-count-over", message().over);
+  }
+
   function start() {
     focusOnLoad();
     linkErrorSummary();
+    exclusiveCheckboxes();
     Array.prototype.forEach.call(document.querySelectorAll("form[data-step]"), conditionalQuestions);
     preventDoubleSubmit();
+    Array.prototype.forEach.call(document.querySelectorAll("[data-character-count]"), characterCount);
   }
 
   if (document.readyState === "loading") {

@@ -238,6 +238,8 @@ class PatientPages:
     def is_answered(self, key: str) -> bool:
         wrapper = self.wrapper(key)
         kind = self.questions[key].kind
+        if kind == Kind.SINGLE_CHOICE and wrapper.locator("select").count():
+            return bool(wrapper.locator("select").first.input_value())
         if kind in (Kind.SINGLE_CHOICE, Kind.MULTIPLE_CHOICE, Kind.YES_NO, Kind.RATING):
             return wrapper.locator("input:checked").count() > 0
         if kind in (Kind.DATE, Kind.RANKING):
@@ -254,7 +256,9 @@ class PatientPages:
         base = f"id_{prefix or self.step_key}-{key}"
         page = self.page
         kind = question.kind
-        if kind in (Kind.SINGLE_CHOICE, Kind.YES_NO, Kind.RATING):
+        if kind == Kind.SINGLE_CHOICE and page.locator(f"select[id='{base}']").count():
+            page.locator(f"select[id='{base}']").select_option(value)  # a long list or a row
+        elif kind in (Kind.SINGLE_CHOICE, Kind.YES_NO, Kind.RATING):
             page.locator(f"[id='{base}_{self.option_index(question, value)}']").check()
         elif kind == Kind.MULTIPLE_CHOICE:
             for index, choice in enumerate(question.choices):

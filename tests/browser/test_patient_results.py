@@ -1,158 +1,192 @@
-"""Issue 4: after sending, the confirmation page shows the patient's own results.
+"""Issue 10: the patient's result page is an Option Grid that informs without ranking.
 
-What they said matters most, the options at a glance (a table on wide screens, cards on
-narrow ones), how each option fits and why, conflicts with the limits they gave, their
-own questions, and that this is not a recommendation, in English and in Chinese, free of
-serious or critical axe-core violations, without sideways scrolling on a phone.
+For the demo case of each of the five conditions (``tests/summary/builders.py``), in
+English and in Chinese, on a phone (390×844): axe clean; no fit number, rank or "best"/
+"leads"/points wording; an option grid of 2–4 options with one denominator and icon
+arrays that have a text equivalent; the options in their groups, alphabetically; and the
+top of the page (everything before the first collapsed <details>) at most six screens.
+
+The responses are made through the services (the same path a patient's browser takes;
+walking the questionnaire in the browser is tests/browser/test_patient_journey.py's job),
+and the page is the real confirmation page of the live server.
 """
 
 from __future__ import annotations
 
-import pytest
-from django.utils import translation
+import re
 
-from questionnaires.models import Result
-from questionnaires.summary.explain import option_name
+import pytest
+
+from questionnaires.models import Result, Team
+from questionnaires.services.invitations import invitation_create
 from tests.browser.support import (
     CJK,
-    PatientPages,
     assert_accessible,
     assert_no_horizontal_overflow,
-    response_for,
     screenshot,
 )
+from tests.summary.builders import CONDITIONS, demo_answers, submitted_response_for
 
 pytestmark = pytest.mark.browser
 
-RANKING = [
-    "convenience",
-    "serious_harm",
-    "effectiveness",
-    "speed",
-    "side_effects",
-    "monitoring",
-    "certainty",
-]
-GOAL = {"en": "Clear skin on my hands", "zh-hans": "手上的皮肤能好起来"}
-OWN_QUESTION = {"en": "Can I stop if it does not work?", "zh-hans": "如果没效果，可以停药吗？"}
+PHONE = {"width": 390, "height": 844}
+MAX_SCREENS = 6
 NOT_A_RECOMMENDATION = "This is not a recommendation."
+# Wording that ranks the options or scores them, in either language.
+RANKING_WORDS = {
+    "en": re.compile(
+        r"\bbest\b|\bleads?\b(?!\s+to\b)|\bleading\b|\bpoints?\b|out of 100\b|\branked\b"
+        r"|\bfirst place\b"
+        r"|\bclose call\b|\bfit with your priorities\b",
+        re.IGNORECASE,
+    ),
+    "zh-hans": re.compile(
+        r"最佳|最好|最适合|领先|满分|排名|第一名|(?<![一二三四五六七八九十千])分之|相差.{0,4}分|\d+\s*分(?!钟)"
+    ),
+}
+SCORE_PATTERN = re.compile(r"\b\d+\s*(?:/|out of)\s*100\b|\b\d+\s*points?\b", re.IGNORECASE)
+FIGURE = {
+    "en": re.compile(r"(?:in|per) (1,000|100) people"),
+    "zh-hans": re.compile(r"每\s*(1000|100)\s*(?:人|名)"),
+}
+DENOMINATOR = {"1,000": 1000, "1000": 1000, "100": 100}
 
 
-def answers_for(language: str) -> dict:
-    """A patient who refuses injections and drips, and accepts no extra risk of serious
-    harm: the injected and infused options then conflict with what they said."""
-    return {
-        "priority_ranking": RANKING,
-        "mar_serious_harm": "none",
-        "routes_accepted": ["topical", "oral"],
-        "experimental_openness": "no",
-        "goal": GOAL[language],
-        "own_questions": OWN_QUESTION[language],
-    }
+def demo_link(live_server, *, condition: str, language: str) -> tuple[str, Result]:
+    """A submitted demo response of ``condition`` answered in ``language``: its
+    confirmation page and its frozen result."""
+    from questionnaires.models import Questionnaire
+
+    team, _created = Team.objects.get_or_create(name="Browser test clinic")
+    invitation, token = invitation_create(
+        questionnaire=Questionnaire.objects.get(slug="treatment-discussion"),
+        patient_ref=f"{condition[:3]}-{language}",
+        disease=condition,
+        language=language,
+        team=team,
+    )
+    response = submitted_response_for(
+        invitation=invitation, answers=demo_answers(condition), language=language
+    )
+    return f"{live_server.url}/p/{token}/done/", Result.objects.get(response=response)
 
 
-def fit_numbers(page) -> list[int]:
-    return [
-        int(value)
-        for value in page.locator(".fit meter").evaluate_all(
-            "meters => meters.map(m => m.getAttribute('value'))"
-        )
-    ]
+def page_text(page) -> str:
+    """The whole results section's text, closed disclosures and the therapy profiles' own
+    texts included."""
+    return page.evaluate("() => document.querySelector('section.results').textContent")
+
+
+def top_of_page_height(page) -> float:
+    """From the top of the document to the first collapsed <details>."""
+    return page.evaluate(
+        """() => {
+            const first = document.querySelector('details:not([open])');
+            return first.getBoundingClientRect().top + window.scrollY;
+        }"""
+    )
+
+
+def group_names(page, key: str) -> list[str]:
+    return page.locator(f"[data-testid='group-{key}'] li[data-option] > strong").all_inner_texts()
 
 
 @pytest.mark.parametrize("language", ["en", "zh-hans"])
-def test_results_after_sending(new_context, invitation_link, language):
-    link = invitation_link(lang=language)
-    page = new_context().new_page()
-    patient = PatientPages(page)
+@pytest.mark.parametrize("condition", CONDITIONS)
+def test_option_grid_on_a_phone(new_context, demo_content, live_server, condition, language):
+    link, _result = demo_link(live_server, condition=condition, language=language)
+    page = new_context(viewport=PHONE).new_page()
     page.goto(link)
-    patient.start()
-    patient.walk_to_check(answers_for(language))
-    patient.submit()
     assert page.get_by_test_id("confirmation").is_visible()
     assert page.locator("html").get_attribute("lang") == language
-
-    weighing = Result.objects.get(response=response_for(link)).weighing
-    with translation.override(language):
-        names = {
-            option["option_id"]: option_name(weighing, option["option_id"])
-            for option in weighing["ranked"]
-        }
-    criteria = {criterion["key"]: criterion["name"] for criterion in weighing["criteria"]}
-    ranked = weighing["ranked"]
-    assert weighing["priority"][:3] == RANKING[:3]  # the patient's own order
-
     results = page.locator("section.results")
-    assert results.is_visible()
+
+    # The notice, in the patient's language.
     notice = results.locator(".results-notice").inner_text()
-    footer = results.locator(".results-footer").inner_text()
     if language == "en":
-        assert NOT_A_RECOMMENDATION in notice and NOT_A_RECOMMENDATION in footer
+        assert NOT_A_RECOMMENDATION in notice
     else:
-        # The patient reads Chinese: the notice is translated, not shown in English.
         assert CJK.search(notice) and NOT_A_RECOMMENDATION not in notice
-        assert CJK.search(footer) and NOT_A_RECOMMENDATION not in footer
-        assert CJK.search(page.locator("#results-title").inner_text())
 
-    # What they said matters most: their top three, in their order and language.
-    priorities = results.locator("ol.results-priorities > li").all_inner_texts()
-    assert priorities == [criteria[key][language] for key in RANKING[:3]]
+    # No ranking: no fit number, no meter, no ordered list of options, no ranking words.
+    text = page_text(page)
+    assert not RANKING_WORDS[language].search(text), RANKING_WORDS[language].search(text)
+    assert not SCORE_PATTERN.search(text), SCORE_PATTERN.search(text)
+    assert results.locator("meter").count() == 0
+    assert results.locator("ol").count() == results.locator("ol.results-priorities").count()
+    for item in results.locator(".results-group > li").all_inner_texts():
+        assert not re.match(r"\s*\d", item), item  # no "1." before an option
 
-    # The options at a glance: a table on a wide screen, at most five options and "no change".
-    table = results.locator(".option-grid table")
-    assert table.is_visible()
-    assert not results.locator(".option-cards").is_visible()
-    columns = table.locator("thead th[scope='col']")
-    assert 2 <= columns.count() <= 5
-    assert table.locator("tbody th[scope='row']").count() == 8
-    status_quo = next(option for option in ranked if option["is_status_quo"])
-    assert any(names[status_quo["option_id"]] in text for text in columns.all_inner_texts())
+    # The grid: 2–4 options, each also listed in a suitable group.
+    grid = page.get_by_test_id("option-grid")
+    columns = grid.locator("thead th[scope='col']")
+    assert 2 <= columns.count() <= 4
+    suitable = set(group_names(page, "fits")) | set(group_names(page, "conflicts"))
+    for option_id in columns.evaluate_all("cells => cells.map(c => c.dataset.option)"):
+        assert page.locator(f"[data-testid^='group-'] li[data-option='{option_id}']").count()
 
-    # How each option fits, best first, each with its explanation.
-    fits = results.locator("ol.fit-list > li.fit")
-    assert fits.count() == len(ranked)
-    numbers = fit_numbers(page)
-    assert numbers == [option["fit_display"] for option in ranked]
-    # Best fit first within each guideline group; the groups come first (issue 8: an option
-    # against a stated limit follows those within every limit, whatever its fit).
-    groups = [option["group"] for option in ranked]
-    assert groups == sorted(groups)
-    # "No change" for active, uncontrolled disease comes last in its group.
-    uncontrolled = [
-        option
-        for option in ranked
-        if any(r["code"] == "status_quo_active_disease" for r in option["restrictions"])
-    ]
-    for group in set(groups):
-        members = [option for option in ranked if option["group"] == group]
-        in_group = [o["fit_display"] for o in members if o not in uncontrolled]
-        assert in_group == sorted(in_group, reverse=True)
-        if any(option in uncontrolled for option in members):
-            assert members[-1] in uncontrolled
-    for fit in fits.all():
-        assert fit.locator("p").nth(1).inner_text().strip()  # the "why" sentence
+    # One denominator across the grid, stated once, used by every figure.
+    denominator = int(grid.get_attribute("data-denominator"))
+    figures = {DENOMINATOR[m] for m in FIGURE[language].findall(grid.text_content())}
+    assert figures == {denominator}, figures
+    # Icon arrays: as many dots as the denominator, named by the sentence beside them.
+    arrays = grid.locator("svg.icon-array")
+    assert arrays.count() >= columns.count()  # at least every serious-harm figure
+    for svg in arrays.all():
+        assert svg.get_attribute("role") == "img"
+        assert int(svg.get_attribute("data-total")) == denominator
+        label = page.locator(f"[id='{svg.get_attribute('aria-labelledby')}']").inner_text()
+        assert FIGURE[language].search(label), label
 
-    # Conflicts with the limits they gave are listed to discuss, never dropped.
-    in_conflict = [option for option in ranked if option["conflicts"]]
-    assert in_conflict, "refusing injections and any extra risk must conflict with something"
-    listed = results.locator("ul.results-conflicts > li").all_inner_texts()
-    assert len(listed) == len(in_conflict)
-    for option, text in zip(in_conflict, listed, strict=True):
-        assert text.startswith(names[option["option_id"]])
-    assert results.locator(".fit__conflict").count() >= len(in_conflict)
+    # Groups: alphabetical by the name the patient reads, what they do now last (options
+    # against a stated limit under each reason, alphabetically under each).
+    lists = page.locator(
+        "[data-testid='group-fits'], [data-testid='group-not-suitable'], "
+        "[data-testid='group-conflicts'] ul.results-names"
+    )
+    assert lists.count() >= 1
+    for listed in lists.all():
+        ids = listed.locator(":scope > li[data-option]").evaluate_all(
+            "items => items.map(i => i.dataset.option)"
+        )
+        names = listed.locator(":scope > li[data-option] > strong").all_inner_texts()
+        others = [n for n, option_id in zip(names, ids, strict=True) if option_id != "no_change"]
+        assert others == sorted(others, key=str.casefold), names
+        if "no_change" in ids:
+            assert ids[-1] == "no_change"
 
-    # Their own words come back to them.
-    assert GOAL[language] in results.inner_text()
-    assert OWN_QUESTION[language] in results.locator(".results-questions").inner_text()
+    # The current treatment is never both an option to discuss and "not suitable".
+    listed_twice = set(group_names(page, "not-suitable")) & suitable
+    assert not listed_twice
 
-    assert_accessible(page, f"{language}-results")
-    screenshot(page, f"{language}-results-1024px")
+    # Short on a phone: the top part, then clearly labelled disclosures.
+    height = top_of_page_height(page)
+    assert height <= MAX_SCREENS * PHONE["height"], f"top of the page is {height}px"
+    summaries = results.locator("details > summary").all_inner_texts()
+    assert summaries and all(summary.strip() for summary in summaries)
+    assert_no_horizontal_overflow(page, width=PHONE["width"], name=f"{condition} {language}")
+    assert_accessible(page, f"{condition}-{language}-results-390px")
+    screenshot(page, f"{condition}-{language}-results-390px")
 
-    # On a phone: cards instead of the table, nothing scrolls sideways.
-    page.set_viewport_size({"width": 360, "height": 740})
-    assert results.locator(".option-cards").is_visible()
-    assert not table.is_visible()
-    assert results.locator(".option-card").count() == columns.count()
-    assert_no_horizontal_overflow(page, width=360, name=f"{language} results at 360px")
-    assert_accessible(page, f"{language}-results-360px")
-    screenshot(page, f"{language}-results-360px")
+
+def test_the_grid_is_a_table_on_a_wide_screen_and_works_without_javascript(
+    new_context, demo_content, live_server
+):
+    link, _result = demo_link(live_server, condition="psoriasis", language="en")
+    wide = new_context().new_page()
+    wide.goto(link)
+    grid = wide.get_by_test_id("option-grid")
+    assert grid.locator("thead").is_visible()
+    assert grid.locator("tbody th[scope='row']").count() == 6
+    assert_no_horizontal_overflow(wide, width=1024, name="results at 1024px")
+    assert_accessible(wide, "psoriasis-en-results-1024px")
+    screenshot(wide, "psoriasis-en-results-1024px")
+
+    page = new_context(java_script_enabled=False, viewport=PHONE).new_page()
+    page.goto(link)
+    assert page.get_by_test_id("option-grid").is_visible()
+    # A disclosure opens without scripts.
+    details = page.locator("details.results-option").first
+    details.locator("summary").click()
+    assert details.get_attribute("open") is not None
+    assert details.locator("h5").first.is_visible()

@@ -207,11 +207,12 @@ def choice_values(question: dict) -> list[str]:
 
 
 def field_names(cls: type) -> set[str]:
-    """The keys our format writes: every field, but the FHIR-only ones only when set
-    (sdm_json.FHIR_ONLY_KEYS), which our own content never sets."""
-    from questionnaires.interop.sdm_json import FHIR_ONLY_KEYS
+    """The keys our format writes: every field, but those written only when set
+    (sdm_json.WRITTEN_WHEN_SET; our content sets only a choice's "exclusive" and a
+    question's "not_in_past")."""
+    from questionnaires.interop.sdm_json import WRITTEN_WHEN_SET
 
-    return {field.name for field in dataclasses.fields(cls)} - set(FHIR_ONLY_KEYS)
+    return {field.name for field in dataclasses.fields(cls)} - set(WRITTEN_WHEN_SET)
 
 
 # --- shape ------------------------------------------------------------------------------------
@@ -228,9 +229,11 @@ def test_the_file_is_the_definition_written_out_field_by_field(raw):
     for step in raw["steps"]:
         assert set(step) == field_names(StepDef)
     for _, question in iter_questions(raw):
-        assert set(question) == field_names(QuestionDef), question["key"]
+        assert set(question) - {"not_in_past"} == field_names(QuestionDef), question["key"]
+        assert question.get("not_in_past", True) is True, question["key"]
         for choice in question["choices"]:
-            assert set(choice) == field_names(ChoiceDef), question["key"]
+            assert set(choice) - {"exclusive"} == field_names(ChoiceDef), question["key"]
+            assert choice.get("exclusive", True) is True, question["key"]
     for scale in raw["scales"]:
         assert set(scale) == field_names(ScaleDef)
         for band in scale["bands"]:
@@ -583,3 +586,25 @@ def test_a_patient_sees_only_their_own_activity_step(definition, condition):
 
     visible = compute_visibility(definition, {"condition": condition}).steps
     assert [key for key in visible if key.startswith("activity_")] == [f"activity_{condition}"]
+
+
+def test_none_of_these_in_a_multiple_choice_is_exclusive_and_only_it(definition):
+    """Issue 10: "None of these" with a body site was accepted. Every such option excludes
+    the others; no other option does."""
+    multiple = [
+        question
+        for question in definition.question_map().values()
+        if question.kind == Kind.MULTIPLE_CHOICE
+    ]
+    with_none = [q.key for q in multiple if any(c.value == "none" for c in q.choices)]
+    assert with_none == ["pso_visible_areas", "sle_symptoms", "vit_sites"]
+    for question in multiple:
+        for choice in question.choices:
+            assert choice.exclusive is (choice.value == "none"), (question.key, choice.value)
+
+
+def test_the_appointment_date_and_only_it_cannot_be_in_the_past(definition):
+    """Issue 10: a past appointment date was accepted."""
+    refusing = [q.key for q in definition.question_map().values() if q.not_in_past]
+    assert refusing == ["visit_date"]
+    assert definition.question_map()["visit_date"].kind == Kind.DATE

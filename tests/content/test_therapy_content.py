@@ -439,6 +439,32 @@ def test_every_text_has_both_languages(document: str) -> None:
         assert not CJK.search(text["en"]), f"{path}: the English text has Chinese in it"
 
 
+# What the patient's result page may not say about an option (issue 10): the page informs
+# without ranking, and the content it quotes must not rank either.
+RANKING_WORDS = {
+    "en": re.compile(
+        r"\bbest\b|\bleads?\b(?!\s+to\b)|\bleading\b|out of 100\b|\branked\b|\bfirst place\b", re.I
+    ),
+    "zh-hans": re.compile(r"最佳|最好|最适合|领先|排名|第一名"),
+}
+
+
+def test_no_text_a_patient_reads_ranks_the_options() -> None:
+    patient_texts = list(_texts(therapies_doc(), "therapies")) + [
+        (f"rules[{rule['id']}].patient_message", rule["patient_message"])
+        for rule in rules_doc()["rules"]
+        if rule.get("patient_message")
+    ]
+    assert len(patient_texts) > 100
+    found = [
+        f"{path} ({language}): {match.group(0)!r}"
+        for path, text in patient_texts
+        for language, pattern in RANKING_WORDS.items()
+        if (match := pattern.search(text.get(language, "")))
+    ]
+    assert not found, "\n".join(found)
+
+
 def test_every_patient_field_is_translated_text() -> None:
     for therapy in therapies():
         for field in TEXT_FIELDS:

@@ -71,3 +71,26 @@ def test_step_problems_name_the_visible_answers_that_fail():
         )
         == {}
     )
+
+
+AREAS = QuestionDef(
+    key="areas",
+    kind=Kind.MULTIPLE_CHOICE,
+    text=text("Where?"),
+    choices=(
+        ChoiceDef("face", text("Face")),
+        ChoiceDef("hands", text("Hands")),
+        ChoiceDef("none", text("None of these"), exclusive=True),
+    ),
+)
+
+
+def test_an_exclusive_option_is_an_answer_alone_never_with_others():
+    assert answer_problem(AREAS, ["none"]) is None
+    assert answer_problem(AREAS, ["face", "hands"]) is None
+    assert answer_problem(AREAS, ["face", "none"]) == "exclusive_with_others"
+    # The submit rechecks stored answers by the same rule.
+    areas_step = StepDef(key="step", title=text("Step"), questions=(AREAS,))
+    assert step_answer_problems(
+        areas_step, kept={"areas": ["face", "none"]}, visibility=visible("areas")
+    ) == {"areas": "exclusive_with_others"}

@@ -139,6 +139,8 @@ def _choices(draw, kind: str, *, scored: bool) -> tuple[ChoiceDef, ...]:
             label=draw(texts()),
             score=draw(decimals(0, 10)) if scored else None,
             system=draw(st.sampled_from(("", "", "http://loinc.org"))),
+            # "None of these": only a multiple choice has options that exclude the others.
+            exclusive=kind == Kind.MULTIPLE_CHOICE and draw(st.booleans()),
         )
         for value in values
     )
@@ -381,7 +383,14 @@ def _answer(question: QuestionDef):
     if kind == Kind.SINGLE_CHOICE:
         return st.sampled_from(values)
     if kind == Kind.MULTIPLE_CHOICE:
-        return st.lists(st.sampled_from(values), unique=True, max_size=len(values))
+        exclusive = {choice.value for choice in question.choices if choice.exclusive}
+        return st.lists(st.sampled_from(values), unique=True, max_size=len(values)).map(
+            lambda chosen: (
+                [value for value in chosen if value in exclusive][:1]
+                if any(value in exclusive for value in chosen)
+                else chosen
+            )
+        )
     if kind == Kind.RANKING:
         return st.permutations(values)
     return _value(question)

@@ -202,6 +202,41 @@ EXAMPLES: dict[str, tuple[dict[str, Any], str]] = {
         ),
         common.ORDINAL_VALUE,
     ),
+    "extension questionnaire-optionExclusive": (
+        form(
+            item(
+                type="choice",
+                repeats=True,
+                answerOption=[
+                    {"valueCoding": {"system": "http://e.org", "code": "a"}},
+                    {
+                        "extension": [ext(common.OPTION_EXCLUSIVE, valueBoolean=True)],
+                        "valueCoding": {"system": "http://e.org", "code": "none"},
+                    },
+                ],
+            )
+        ),
+        common.OPTION_EXCLUSIVE,
+    ),
+    "extension questionnaire-constraint": (
+        form(
+            item(
+                type="date",
+                extension=[
+                    ext(
+                        common.CONSTRAINT,
+                        extension=[
+                            {"url": "key", "valueId": "later"},
+                            {"url": "severity", "valueCode": "error"},
+                            {"url": "expression", "valueString": "answer.value > %start"},
+                            {"url": "human", "valueString": "After the start"},
+                        ],
+                    )
+                ],
+            )
+        ),
+        common.CONSTRAINT,
+    ),
     "extension minValue": (
         form(item(extension=[ext(common.MIN_VALUE, valueInteger=1)], **NUMBER)),
         common.MIN_VALUE,

@@ -928,3 +928,56 @@ def test_any_questionnaire_shape_imports_cleanly_or_is_refused_never_crashes(ite
         return
     assert lint_structure(result.definition) == []
     Questionnaire.model_validate(export_fhir(result.definition, version_number=1).resource)
+
+
+def test_an_exclusive_option_is_exported_as_option_exclusive_and_read_back():
+    areas = QuestionDef(
+        key="areas",
+        kind=Kind.MULTIPLE_CHOICE,
+        text={"en": "Where?"},
+        choices=(
+            ChoiceDef(value="face", label={"en": "Face"}),
+            ChoiceDef(value="none", label={"en": "None of these"}, exclusive=True),
+        ),
+    )
+    definition = VersionDef(
+        slug="areas",
+        title={"en": "Areas"},
+        steps=(StepDef(key="step", title={"en": "Step"}, questions=(areas,)),),
+    )
+    exported = export_fhir(definition, version_number=1).resource
+    options = exported["item"][0]["item"][0]["answerOption"]
+    assert "extension" not in options[0]
+    assert options[1]["extension"] == [
+        {
+            "url": "http://hl7.org/fhir/StructureDefinition/questionnaire-optionExclusive",
+            "valueBoolean": True,
+        }
+    ]
+    Questionnaire.model_validate(json.loads(fhir_json(exported)))
+    back = import_resource(read_json_bytes(fhir_json(exported).encode()))
+    assert [c.exclusive for c in questions(back)["areas"].choices] == [False, True]
+    assert "questionnaire-optionExclusive" not in features(back)
+
+
+def test_a_date_not_in_the_past_is_exported_as_a_constraint_and_read_back():
+    visit = QuestionDef(key="visit", kind=Kind.DATE, text={"en": "When?"}, not_in_past=True)
+    definition = VersionDef(
+        slug="visit",
+        title={"en": "Visit"},
+        steps=(StepDef(key="step", title={"en": "Step"}, questions=(visit,)),),
+    )
+    exported = export_fhir(definition, version_number=1).resource
+    item = exported["item"][0]["item"][0]
+    constraint = next(
+        e
+        for e in item["extension"]
+        if e["url"] == "http://hl7.org/fhir/StructureDefinition/questionnaire-constraint"
+    )
+    parts = {part["url"]: part for part in constraint["extension"]}
+    assert parts["expression"]["valueString"] == "answer.all(value >= today())"
+    assert parts["severity"]["valueCode"] == "error"
+    Questionnaire.model_validate(json.loads(fhir_json(exported)))
+    back = import_resource(read_json_bytes(fhir_json(exported).encode()))
+    assert questions(back)["visit"].not_in_past is True
+    assert "questionnaire-constraint" not in features(back)

@@ -135,6 +135,13 @@ def test_the_dump_writes_every_field_of_every_dataclass():
                         definition.steps[0].questions[0],
                         hidden=True,
                         expressions={"calculated": "%a + 1"},
+                        not_in_past=True,
+                        choices=(
+                            dataclasses.replace(
+                                definition.steps[0].questions[0].choices[0], exclusive=True
+                            ),
+                            *definition.steps[0].questions[0].choices[1:],
+                        ),
                     ),
                     *definition.steps[0].questions[1:],
                 ),
@@ -336,3 +343,25 @@ def test_a_cyclic_condition_is_refused_by_the_linter():
 def test_a_byte_order_mark_is_tolerated():
     data = b"\xef\xbb\xbf" + encoded(minimal_document())
     assert sdm_json.load_bytes(data).slug == "tiny"
+
+
+def test_an_exclusive_choice_round_trips_and_a_plain_one_writes_no_flag():
+    areas = QuestionDef(
+        key="areas",
+        kind=Kind.MULTIPLE_CHOICE,
+        text={"en": "Where?"},
+        choices=(
+            ChoiceDef(value="face", label={"en": "Face"}),
+            ChoiceDef(value="none", label={"en": "None of these"}, exclusive=True),
+        ),
+    )
+    definition = VersionDef(
+        slug="areas",
+        title={"en": "Areas"},
+        steps=(StepDef(key="step", title={"en": "Step"}, questions=(areas,)),),
+    )
+    written = sdm_json.dump(definition)
+    choices = written["steps"][0]["questions"][0]["choices"]
+    # Absent unless set, so definitions without it keep their definition hash.
+    assert "exclusive" not in choices[0] and choices[1]["exclusive"] is True
+    assert sdm_json.load_bytes(sdm_json.dumps(definition).encode()) == definition

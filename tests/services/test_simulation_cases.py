@@ -13,7 +13,8 @@ from questionnaires.services.simulation_cases import (
     simulation_cases_copy,
     simulation_cases_run,
 )
-from questionnaires.services.therapies import demo_definition, therapies_load
+from questionnaires.services.therapies import therapies_load
+from questionnaires.services.therapy_content import demo_definition
 from tests.therapy_content import write_content
 
 

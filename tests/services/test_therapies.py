@@ -18,13 +18,12 @@ from questionnaires.models import (
     TherapyRule,
 )
 from questionnaires.services.errors import ServiceRefused
-from questionnaires.services.therapies import (
+from questionnaires.services.therapies import therapies_load, therapy_revision_bump
+from questionnaires.services.therapy_content import (
     THERAPY_DIR,
     demo_definition,
     rule_condition_problems,
-    therapies_load,
     therapy_content_problems,
-    therapy_revision_bump,
 )
 from tests.therapy_content import REFERENCE_A, rules_document, therapies_document, write_content
 

@@ -14,7 +14,8 @@ import pytest
 
 from questionnaires.engine import weighing as engine
 from questionnaires.models import Indication, Therapy
-from questionnaires.services.therapies import demo_definition, therapies_load
+from questionnaires.services.therapies import therapies_load
+from questionnaires.services.therapy_content import demo_definition
 from questionnaires.services.weighing import (
     ProfilesMissing,
     answers_prepare,

@@ -19,6 +19,13 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 
+from questionnaires.engine.snapshot import (
+    RankedOption,
+    Reason,
+    WeighingSnapshot,
+    read_stored_weighing,
+    snapshot_to_json,
+)
 from questionnaires.i18n import language_codes
 from questionnaires.management.commands._helpers import VersionOptionMixin, version_for
 from questionnaires.services.weighing import simulation_run
@@ -77,7 +84,14 @@ class Command(VersionOptionMixin, BaseCommand):
             raise CommandError(f"{path} is not valid JSON: {error}") from None
         simulation = simulation_run(version=version, answers=answers_from_document(document))
         if fmt == "json":
-            self.stdout.write(json.dumps(simulation, indent=2, ensure_ascii=False))
+            # The weighing is printed as the snapshot reader reads it back: what a stored
+            # result would give, and a malformed one fails here rather than downstream.
+            snapshot = read_stored_weighing(simulation["weighing"])
+            printed = {
+                **simulation,
+                "weighing": None if snapshot is None else snapshot_to_json(snapshot),
+            }
+            self.stdout.write(json.dumps(printed, indent=2, ensure_ascii=False))
             return
         with translation.override(language):
             self.stdout.write(simulation_text(simulation))
@@ -100,10 +114,10 @@ _BUILT_IN_RESTRICTIONS = {
 }
 
 
-def restriction_sentence(weighing: Mapping[str, Any], reason: Mapping[str, Any]) -> str:
-    if reason["rule_id"]:
+def restriction_sentence(weighing: WeighingSnapshot, reason: Reason) -> str:
+    if reason.rule_id:
         return explain.reason_sentence(weighing, reason, audience=explain.CLINICIAN)
-    return _BUILT_IN_RESTRICTIONS.get(reason["code"], reason["code"])
+    return _BUILT_IN_RESTRICTIONS.get(reason.code, reason.code)
 
 
 def _percent(weight: float) -> str:
@@ -133,101 +147,106 @@ def simulation_text(simulation: Mapping[str, Any]) -> str:
             f"({scale['status']}, {scale['answered']} answered, {scale['missing']} missing)"
             f"{band_text}"
         )
-    weighing = simulation["weighing"]
+    weighing = read_stored_weighing(simulation["weighing"])
     if weighing is None:
         lines += [f"Note: {note}" for note in simulation["notes"]]
         return "\n".join(lines)
-    lines.append(f"Weights ({weighing['weight_method']}):")
-    for position, key in enumerate(weighing["priority"], start=1):
+    lines += _weighing_lines(weighing)
+    lines += [f"Note: {note}" for note in simulation["notes"]]
+    return "\n".join(lines)
+
+
+def _weighing_lines(weighing: WeighingSnapshot) -> list[str]:
+    lines = [f"Weights ({weighing.weight_method}):"]
+    for position, key in enumerate(weighing.priority, start=1):
         lines.append(
             f"  {position}. {explain.criterion_name(key, weighing)} ({key}): "
-            f"{_percent(weighing['weights'][key])}"
+            f"{_percent(weighing.weights[key])}"
         )
-    risk = weighing["risk_limit"]
+    risk = weighing.risk_limit
     lines.append(
-        f"Risk limit: {explain.risk_limit_label(risk['code'])}"
-        + (f" ({risk['per_1000']}/1000/year)" if risk["per_1000"] is not None else "")
+        f"Risk limit: {explain.risk_limit_label(risk.code)}"
+        + (f" ({risk.per_1000}/1000/year)" if risk.per_1000 is not None else "")
     )
     lines.append("Ranked options (fit 0-100), in guideline groups:")
     group_seen = None
-    for option in weighing["ranked"]:
-        option_id = option["option_id"]
-        if option["group"] != group_seen:
-            group_seen = option["group"]
-            lines.append(f"  Group {group_seen}: {GROUP_TITLES[group_seen]}")
-        status = explain.status_label(option["status"])
-        certainty = explain.certainty_label(option["certainty"])
-        lines.append(
-            f"  {option['rank']}. {explain.option_name(weighing, option_id)} [{option_id}] "
-            f"fit {option['fit']:.1f} - {status}, certainty {certainty}"
-        )
-        contributions = ", ".join(
-            f"{key} {amount:.1f}" for key, amount in option["contributions"].items()
-        )
-        lines.append(f"     contributions: {contributions}")
-        if option["missing"]:
-            lines.append(f"     missing values (scored 0): {', '.join(option['missing'])}")
-        lines.append(f"     {explain.fit_sentence(weighing, option)}")
-        for conflict in option["conflicts"]:
+    for option in weighing.ranked:
+        lines += _option_lines(weighing, option, new_group=option.group != group_seen)
+        group_seen = option.group
+    lines.append(f"Group 3: {GROUP_TITLES[3]}" + ("" if weighing.not_suitable else ": none"))
+    for item in weighing.not_suitable:
+        lines.append(f"  - {explain.option_name(weighing, item.option_id)} [{item.option_id}]")
+        for reason in item.reasons:
             lines.append(
-                f"     conflict ({conflict['level']}, {conflict['kind']}): "
-                + explain.conflict_sentence(weighing, conflict, audience=explain.CLINICIAN)
-            )
-        for reason in option["cautions"]:
-            lines.append(
-                f"     caution [{reason['rule_id'] or reason['code']}]: "
+                f"      [{reason.label}] "
                 + explain.reason_sentence(weighing, reason, audience=explain.CLINICIAN)
             )
-        for reason in option["restrictions"]:
-            lines.append(
-                f"     group 2 because [{reason['rule_id'] or reason['code']}]: "
-                + restriction_sentence(weighing, reason)
-            )
-        for adjustment in option["adjustments"]:
-            lines.append(
-                f"     adjusted {adjustment['criterion']} {adjustment['before']} -> "
-                f"{adjustment['after']}: "
-                + explain.adjustment_sentence(weighing, adjustment, audience=explain.CLINICIAN)
-            )
-    lines.append(f"Group 3: {GROUP_TITLES[3]}" + ("" if weighing["not_suitable"] else ": none"))
-    for item in weighing["not_suitable"]:
-        lines.append(
-            f"  - {explain.option_name(weighing, item['option_id'])} [{item['option_id']}]"
-        )
-        for reason in item["reasons"]:
-            lines.append(
-                f"      [{reason['rule_id'] or reason['code']}] "
-                + explain.reason_sentence(weighing, reason, audience=explain.CLINICIAN)
-            )
-    if weighing["not_recommended"]:
+    if weighing.not_recommended:
         lines.append(
             "Not recommended for this condition (not weighed): "
-            + ", ".join(weighing["not_recommended"])
+            + ", ".join(weighing.not_recommended)
         )
-    sensitivity = weighing["sensitivity"]
+    sensitivity = weighing.sensitivity
     lines.append("Sensitivity:")
-    if sensitivity["margin"] is not None:
-        lines.append(f"  margin: {sensitivity['margin']:.1f} points")
-    change = sensitivity["smallest_change"]
+    if sensitivity.margin is not None:
+        lines.append(f"  margin: {sensitivity.margin:.1f} points")
+    change = sensitivity.smallest_change
     if change:
         lines.append(
-            f"  smallest change: {change['criterion']} weight {change['delta']:+.3f} "
-            f"(to {change['new_weight']:.3f}) makes {change['new_leader']} draw level"
+            f"  smallest change: {change.criterion} weight {change.delta:+.3f} "
+            f"(to {change.new_weight:.3f}) makes {change.new_leader} draw level"
         )
     else:
         lines.append("  smallest change: no single weight change moves the leader")
-    lines.append(f"  equal weights leader: {sensitivity['equal_weights_leader']}")
-    if sensitivity["rank_weights_leader"]:
-        lines.append(f"  rank weights leader: {sensitivity['rank_weights_leader']}")
-    close = "yes" if sensitivity["close_call"] else "no"
-    reasons = f" ({', '.join(sensitivity['reasons'])})" if sensitivity["reasons"] else ""
+    lines.append(f"  equal weights leader: {sensitivity.equal_weights_leader}")
+    if sensitivity.rank_weights_leader:
+        lines.append(f"  rank weights leader: {sensitivity.rank_weights_leader}")
+    close = "yes" if sensitivity.close_call else "no"
+    reasons = f" ({', '.join(sensitivity.reasons)})" if sensitivity.reasons else ""
     lines.append(f"  close call: {close}{reasons}")
     lines.append(f"  {explain.sensitivity_sentence(weighing)}")
-    evidence = weighing["evidence"]
+    evidence = weighing.evidence
     lines.append(
-        f"Evidence: {evidence['sources']} sources, checked {evidence['oldest_checked']} to "
-        f"{evidence['newest_checked']}, next review {evidence['next_review']}, "
-        f"{len(evidence['overdue'])} past review"
+        f"Evidence: {evidence.sources} sources, checked {evidence.oldest_checked} to "
+        f"{evidence.newest_checked}, next review {evidence.next_review}, "
+        f"{len(evidence.overdue)} past review"
     )
-    lines += [f"Note: {note}" for note in simulation["notes"]]
-    return "\n".join(lines)
+    return lines
+
+
+def _option_lines(weighing: WeighingSnapshot, option: RankedOption, *, new_group: bool) -> list:
+    lines = []
+    if new_group:
+        lines.append(f"  Group {option.group}: {GROUP_TITLES[option.group]}")
+    option_id = option.option_id
+    status = explain.status_label(option.status)
+    certainty = explain.certainty_label(option.certainty)
+    lines.append(
+        f"  {option.rank}. {explain.option_name(weighing, option_id)} [{option_id}] "
+        f"fit {option.fit:.1f} - {status}, certainty {certainty}"
+    )
+    contributions = ", ".join(f"{key} {amount:.1f}" for key, amount in option.contributions.items())
+    lines.append(f"     contributions: {contributions}")
+    if option.missing:
+        lines.append(f"     missing values (scored 0): {', '.join(option.missing)}")
+    lines.append(f"     {explain.fit_sentence(weighing, option)}")
+    for conflict in option.conflicts:
+        lines.append(
+            f"     conflict ({conflict.level}, {conflict.kind}): "
+            + explain.conflict_sentence(weighing, conflict, audience=explain.CLINICIAN)
+        )
+    for reason in option.cautions:
+        lines.append(
+            f"     caution [{reason.label}]: "
+            + explain.reason_sentence(weighing, reason, audience=explain.CLINICIAN)
+        )
+    for reason in option.restrictions:
+        lines.append(
+            f"     group 2 because [{reason.label}]: " + restriction_sentence(weighing, reason)
+        )
+    for adjustment in option.adjustments:
+        lines.append(
+            f"     adjusted {adjustment.criterion} {adjustment.before} -> {adjustment.after}: "
+            + explain.adjustment_sentence(weighing, adjustment, audience=explain.CLINICIAN)
+        )
+    return lines
