@@ -13,7 +13,9 @@ does (the form read from the HTML). Then, per walked step, medians over N rounds
 - step POST: the same answers again (a save and a redirect), and the floor (parse, one
   indexed read, one write, a redirect) — aim ≤ 1.5 × floor;
 - the queries of each (aim ≤ 5 per step), and of a submit (aim ≤ 12), whose time is
-  compared with a step POST (aim ≤ 3 ×).
+  compared with a step POST (aim ≤ 3 ×). The first submit of each condition in the process
+  reads the therapy profiles, which are kept per process from then on; it is printed apart,
+  and the aims are judged on the submits after it (what a running server does).
 """
 
 from __future__ import annotations
@@ -168,22 +170,37 @@ def measure_steps(client, walked: dict, *, floor_token: str, runs: int) -> dict:
     }
 
 
-def measure_submits(client, walked_list: list[dict]) -> dict:
+def measure_submits(client, walked_list: list[dict], conditions: list[str]) -> dict:
+    """Submits, apart: the first of each condition in this process reads and builds the
+    therapy profiles (kept per process from then on); the later ones are what every other
+    submit of a running server costs, and are what the aims are about."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    times, counts = [], []
-    for walked in walked_list:
+    seen: set[str] = set()
+    times: dict[str, list[float]] = {"first": [], "later": []}
+    counts: dict[str, list[int]] = {"first": [], "later": []}
+    for walked, condition in zip(walked_list, conditions, strict=True):
         page = client.get(walked["check"])
         assert page.status_code == 200
         form = with_revision([("csrfmiddlewaretoken", ""), ("revision", "")], page.content.decode())
+        kind = "later" if condition in seen else "first"
+        seen.add(condition)
         started = time.perf_counter()
         with CaptureQueriesContext(connection) as captured:
             answer = post_form(client, walked["check"], form)
-        times.append(time.perf_counter() - started)
-        counts.append(len(captured))
+        times[kind].append(time.perf_counter() - started)
+        counts[kind].append(len(captured))
         assert answer.status_code == 302 and answer["Location"].endswith("/done/"), answer
-    return {"median_s": statistics.median(times), "queries_max": max(counts), "count": len(times)}
+    assert times["later"], "every condition submitted once only: give more --patients"
+    return {
+        "median_s": statistics.median(times["later"]),
+        "queries_max": max(counts["later"]),
+        "count": len(times["later"]),
+        "first_median_s": statistics.median(times["first"]),
+        "first_queries_max": max(counts["first"]),
+        "first_count": len(times["first"]),
+    }
 
 
 def main() -> None:
@@ -213,6 +230,7 @@ def main() -> None:
     submits = measure_submits(
         client,
         [walk_to_check(client, tok, learned, seed=index + 1) for index, tok in enumerate(tokens)],
+        [invitation_resolve(tok).disease for tok in tokens],
     )
     medians = steps["median_s"]
     figures = {
@@ -225,16 +243,22 @@ def main() -> None:
         "queries_step_get": steps["queries_max"]["step GET"],
         "queries_step_post": steps["queries_max"]["step POST"],
         "queries_submit": submits["queries_max"],
+        "submit_first_ms": submits["first_median_s"] * 1000,
+        "queries_submit_first": submits["first_queries_max"],
         "ratios": {
             "wizard step GET / floor": medians["step GET"] / medians["floor GET"],
             "wizard step POST / floor": medians["step POST"] / medians["floor POST"],
             "submit / step POST": submits["median_s"] / medians["step POST"],
+            "first submit of a condition in a process / step POST": (
+                submits["first_median_s"] / medians["step POST"]
+            ),
         },
     }
     write_part("wizard", figures)
     print(
         f"wizard on {figures['database']}: {steps['steps']} steps × {args.runs} rounds, "
-        f"{submits['count']} submits (medians, ms; queries: most in any step)"
+        f"{submits['first_count'] + submits['count']} submits (medians, ms; queries: most in "
+        "any step)"
     )
     print(
         f"  step GET  {figures['step_get_ms']:7.1f}  floor {figures['floor_get_ms']:6.1f}"
@@ -249,6 +273,13 @@ def main() -> None:
     print(
         f"  submit    {figures['submit_ms']:7.1f}  ×{figures['ratios']['submit / step POST']:.2f}"
         f" a step POST (aim ≤ 3)  queries {figures['queries_submit']} (aim ≤ 12)"
+        f"  [{submits['count']} after the first of their condition]"
+    )
+    print(
+        f"  first     {figures['submit_first_ms']:7.1f}"
+        f"  ×{figures['ratios']['first submit of a condition in a process / step POST']:.2f}"
+        f" a step POST  queries {figures['queries_submit_first']}"
+        f"  [{submits['first_count']} first of their condition: therapy profiles read once]"
     )
 
 

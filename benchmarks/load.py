@@ -142,7 +142,8 @@ def create_invitations(*, count: int, label: str) -> list[dict]:
     from questionnaires.services.invitations import invitation_create
 
     questionnaire = Questionnaire.objects.get(slug="treatment-discussion")
-    team = Team.objects.get(name="Demo clinic")
+    # A team of its own: with DEBUG off, as here, load_demo creates no demo accounts or teams.
+    team = Team.objects.get_or_create(name="Load test clinic")[0]
     diseases = list(Disease.values)
     languages = [code for code, _name in settings.LANGUAGES]
     patients = []

@@ -18,8 +18,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from questionnaires.forms import FormWalk as Walk
-from questionnaires.models import Team
+from questionnaires.models import Team, Therapy
 from questionnaires.models.response import InvitationStatus
+from questionnaires.selectors.therapies import PROFILE_MODELS
 from questionnaires.services.invitations import invitation_create
 from tests import clinic_factories as make
 from tests.factories import PatientBrowser, fresh_rate_limits  # noqa: F401
@@ -94,23 +95,36 @@ def test_every_step_get_and_post_of_the_demo_stays_within_the_aim(warm):
         assert max(counts["POST"].values()) <= STEP_QUERY_AIM, (condition, counts["POST"])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "a submit takes 24 queries: it reloads every therapy profile of the condition (14 "
-        "queries); missing: profiles cached per process and invalidated by their revision "
-        "(issue 14, item 7)"
-    ),
-)
 def test_submit_stays_within_the_aim(warm):
     counts = walk_counting(warm, "psoriasis", ref="QC-SUBMIT")
     assert counts["submit"] <= SUBMIT_QUERY_AIM, counts["submit"]
 
 
 def test_submit_query_count_does_not_grow_beyond_todays(warm):
-    """Holds today's count until the aim above is met, so it cannot quietly get worse."""
+    """Holds today's count (11: the therapy profiles come from the process cache after one
+    stamp query), so it cannot quietly get worse."""
     counts = walk_counting(warm, "psoriasis", ref="QC-SUBMIT-NOW")
-    assert counts["submit"] <= 24, counts["submit"]
+    assert counts["submit"] <= 11, counts["submit"]
+
+
+def test_a_second_submit_does_not_reload_the_therapy_profiles(warm):
+    """The warm-up patient (psoriasis) read the profiles of the condition; the next patient
+    with it reads only their stamp (another condition is another read, once)."""
+    tables = [f'"{model._meta.db_table}"' for model in PROFILE_MODELS]
+    with CaptureQueriesContext(connection) as queries:
+        walk_counting(warm, "psoriasis", ref="QC-SUBMIT-AGAIN")
+    reads = [
+        query["sql"]
+        for query in queries.captured_queries
+        if any(f"FROM {table}" in query["sql"] for table in tables)
+    ]
+    assert reads == []
+    stamps = [
+        query["sql"]
+        for query in queries.captured_queries
+        if f'FROM "{Therapy.history.model._meta.db_table}"' in query["sql"]
+    ]
+    assert len(stamps) == 1, stamps
 
 
 # --- the dashboard -------------------------------------------------------------------------------

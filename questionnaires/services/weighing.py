@@ -53,6 +53,7 @@ from questionnaires.engine.sensitivity import Sensitivity
 from questionnaires.engine.snapshot import scale_from_result, scale_to_simulation_json
 from questionnaires.engine.visibility import Visibility, resolve_visibility
 from questionnaires.i18n import language_codes, lines_of, text_of
+from questionnaires.lru import ImmutableLru
 from questionnaires.models import (
     INDICATION_TEXT_FIELDS,
     STATUS_QUO_SLUG,
@@ -66,6 +67,7 @@ from questionnaires.models import (
     TherapyRule,
 )
 from questionnaires.selectors.definitions import definition_for_version
+from questionnaires.selectors.therapies import profiles_revision
 
 # Question keys of the demo questionnaire that the adapter reads (see the module docstring).
 CONDITION_KEY = "condition"
@@ -252,6 +254,22 @@ def profiles_fetch(*, disease: str, today: datetime.date | None = None) -> Disea
             for row in rule_rows
         },
     )
+
+
+# Built profiles per (disease, day, stamp of the profile tables). The day is in the key
+# because a source's "overdue" flag depends on it; entries of an old stamp are never asked
+# for again and fall out as new ones come in. Content only, nothing about a patient.
+_profiles: ImmutableLru[DiseaseProfiles] = ImmutableLru(size=16)
+
+
+def profiles_current(*, disease: str, today: datetime.date | None = None) -> DiseaseProfiles:
+    """``profiles_fetch`` for ``disease``, kept per process until a profile changes: one
+    stamp query (``selectors.therapies.profiles_revision``) instead of a dozen."""
+    today = today or timezone.localdate()
+    key = (disease, today, profiles_revision())
+    # The stamp is read before the rows: a save committed in between is in the rows and
+    # moves the stamp, so the next call rebuilds; never the other way round.
+    return _profiles.get_or_build(key, lambda: profiles_fetch(disease=disease, today=today))
 
 
 def evidence_entry(evidence: Evidence, *, today: datetime.date) -> dict[str, Any]:
@@ -777,7 +795,7 @@ def _weigh(
         return None
     today = today or timezone.localdate()
     if profiles is None or profiles.disease != disease:
-        profiles = profiles_fetch(disease=disease, today=today)
+        profiles = profiles_current(disease=disease, today=today)
     prepared = weighing_input_build(profiles=profiles, prepared_answers=prepared_answers)
     result = engine.weigh(prepared.weighing_input)
     return weighing_to_json(prepared, result, today=today)
@@ -842,6 +860,14 @@ def _decimal_text(value: Decimal | int | None) -> str | None:
         normal = normal.quantize(Decimal(1))
     text = format(normal, "f")
     return "0" if text in ("-0", "") else text
+
+
+def _json_copy(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _json_copy(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_json_copy(item) for item in value]
+    return value
 
 
 def _json_value(value: Any) -> Any:
@@ -1045,11 +1071,13 @@ def weighing_to_json(
 ) -> dict[str, Any]:
     profiles = prepared.profiles
     weighed = list(prepared.option_ids)
+    # Copied to the leaves: the displays belong to profiles every weighing of this process
+    # shares (``profiles_current``), and callers may change what they get back.
     options = {
-        slug: (
+        slug: _json_copy(
             _status_quo_display(prepared)
             if slug == STATUS_QUO_SLUG
-            else dict(profiles.therapies[slug].display)
+            else profiles.therapies[slug].display
         )
         for slug in [*weighed, *prepared.not_recommended]
     }

@@ -14,7 +14,7 @@ from urllib.parse import urljoin
 
 import pytest
 
-from benchmarks.load import Stats, answer_form, read_form, verify
+from benchmarks.load import Stats, answer_form, create_invitations, read_form, verify
 from questionnaires.models import Disease, Response, Team
 from questionnaires.services.invitations import invitation_create
 from tests.factories import fresh_rate_limits  # noqa: F401
@@ -120,3 +120,12 @@ def test_a_patient_without_a_submitted_response_loses_every_answer_it_sent(
     result = verify([{"ref": "NEVER-SUBMITTED"}], stats)
     assert result["lost_answers"] == 1
     assert "0 submitted responses" in result["problems"][0]
+
+
+def test_invitations_need_no_demo_accounts(demo_questionnaire):
+    """The servers run with DEBUG off, where load_demo creates no demo accounts or teams."""
+    assert not Team.objects.exists()
+    patients = create_invitations(count=6, label="own")
+    assert len({patient["token"] for patient in patients}) == 6
+    assert {patient["disease"] for patient in patients} == set(Disease.values)
+    assert {patient["language"] for patient in patients} == {"en", "zh-hans"}
