@@ -329,9 +329,11 @@ def real_seed_inputs() -> list[tuple[str, WeighingInput, Callable[[], object]]]:
 
     call_command("migrate", verbosity=0)
     from questionnaires.selectors.definitions import version_definition
+    from questionnaires.selectors.therapies import profiles_fetch
     from questionnaires.services import weighing as adapter
     from questionnaires.services.demo import DEMO_QUESTIONNAIRES, demo_questionnaire_ensure
     from questionnaires.services.therapies import therapies_load
+    from questionnaires.services.weighing_input import answers_prepare, weighing_input_build
     from tests.summary.builders import CONDITIONS, demo_answers
 
     demo_questionnaire_ensure(path=DEMO_QUESTIONNAIRES[0])
@@ -344,11 +346,9 @@ def real_seed_inputs() -> list[tuple[str, WeighingInput, Callable[[], object]]]:
     for condition in CONDITIONS:
         # The invitation presets the condition in real use; here it is part of the answers.
         answers = {"condition": condition, **demo_answers(condition)}
-        profiles = adapter.profiles_fetch(disease=condition)
-        prepared_answers = adapter.answers_prepare(definition=definition, answers=answers)
-        prepared = adapter.weighing_input_build(
-            profiles=profiles, prepared_answers=prepared_answers
-        )
+        profiles = profiles_fetch(disease=condition)
+        prepared_answers = answers_prepare(definition=definition, answers=answers)
+        prepared = weighing_input_build(profiles=profiles, prepared_answers=prepared_answers)
         inputs.append(
             (
                 condition,

@@ -16,7 +16,7 @@ from pathlib import Path
 from django.conf import settings
 
 from questionnaires.engine.conditions import referenced_keys
-from questionnaires.services import weighing
+from questionnaires.services import weighing_input as weighing
 from questionnaires.summary.flags import ANSWER_FLAGS
 
 BASE = Path(settings.BASE_DIR)
@@ -25,7 +25,7 @@ RULES = BASE / "questionnaires" / "content" / "therapies" / "rules.json"
 THERAPIES = BASE / "questionnaires" / "content" / "therapies" / "therapies.json"
 WEIGHING_DOC = BASE / "docs" / "weighing.md"
 
-# The answers the adapter (services/weighing.py) reads by key.
+# The answers the adapter (services/weighing_input.py) reads by key.
 ADAPTER_KEYS = frozenset(
     {
         weighing.CONDITION_KEY,

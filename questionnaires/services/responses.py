@@ -32,7 +32,7 @@ from questionnaires.selectors.definitions import version_definition
 from questionnaires.services.audit import audit_record
 from questionnaires.services.errors import ServiceRefused
 from questionnaires.services.results import result_freeze
-from questionnaires.services.weighing import answers_prepared_from
+from questionnaires.services.weighing_input import answers_prepared_from
 from questionnaires.walk import (
     PRESET_CONDITION_KEY,
     Walk,

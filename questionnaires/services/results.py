@@ -32,14 +32,11 @@ from questionnaires.engine.scoring import ScaleResult
 from questionnaires.engine.snapshot import scale_from_result, scale_to_json
 from questionnaires.models import Response, Result
 from questionnaires.selectors.definitions import definition_hash, version_definition
+from questionnaires.selectors.therapies import ProfilesMissing
 from questionnaires.services.errors import ServiceRefused
 from questionnaires.services.summaries import summary_render_enqueue
-from questionnaires.services.weighing import (
-    PreparedAnswers,
-    ProfilesMissing,
-    answers_prepare,
-    weighing_compute,
-)
+from questionnaires.services.weighing import weighing_compute
+from questionnaires.services.weighing_input import PreparedAnswers, answers_prepare
 from questionnaires.summary.flags import red_flag_count
 
 logger = logging.getLogger(__name__)

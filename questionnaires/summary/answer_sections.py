@@ -23,9 +23,7 @@ from questionnaires.free_text import (
     translate_free_text,
 )
 from questionnaires.i18n import language_names, translate
-from questionnaires.services.weighing import (
-    CONDITION_KEY,
-)
+from questionnaires.services.weighing_input import CONDITION_KEY
 from questionnaires.summary import flags as flag_rules
 
 from .shapes import (

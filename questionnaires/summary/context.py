@@ -50,7 +50,7 @@ from questionnaires.i18n import translate
 from questionnaires.models import Disease, Response, ResponseStatus, Result
 from questionnaires.selectors.definitions import version_definition
 from questionnaires.selectors.visits import earlier_visits
-from questionnaires.services.weighing import (
+from questionnaires.services.weighing_input import (
     CONDITION_KEY,
     CURRENT_TREATMENT_KEY,
     PRIOR_GROUP_KEY,

@@ -12,7 +12,7 @@ from questionnaires.free_text import (
     Translation,
     TranslationKind,
 )
-from questionnaires.services.weighing import (
+from questionnaires.services.weighing_input import (
     INFUSION_TRAVEL_KEY,
     MAX_RISK_KEY,
     OPENNESS_KEY,

@@ -846,7 +846,7 @@ OPERATORS_FOR_KIND: dict[str, set[str]] = {
     "rating": NUMBER_OPS,
 }
 # The derived answers the weighing service documents besides the questions
-# (questionnaires/services/weighing.py, "Derived answers"; docs/weighing.md).
+# (questionnaires/services/weighing.py's docstring, "Derived answers"; docs/weighing.md).
 PRIOR_THERAPY_KEYS = ("prior.tried", "prior.not_effective", "prior.side_effects")
 PRIOR_STOP_REASONS = "prior.stop_reasons"
 DERIVED_YES_NO_KEYS = ("ms.highly_active", "disease.active")

@@ -14,15 +14,15 @@ import pytest
 
 from questionnaires.engine import weighing as engine
 from questionnaires.models import Indication, Therapy
+from questionnaires.selectors.therapies import ProfilesMissing
 from questionnaires.services.therapies import therapies_load
 from questionnaires.services.therapy_content import demo_definition
-from questionnaires.services.weighing import (
-    ProfilesMissing,
+from questionnaires.services.weighing import weighing_compute
+from questionnaires.services.weighing_input import (
     answers_prepare,
     current_therapy_from,
     preferences_from,
     prior_treatments_from,
-    weighing_compute,
 )
 from tests.therapy_content import write_content
 

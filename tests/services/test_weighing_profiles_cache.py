@@ -1,4 +1,4 @@
-"""Therapy profiles kept per process (services.weighing.profiles_current): a weighing after
+"""Therapy profiles kept per process (selectors.therapies.profiles_current): a weighing after
 the first reads only the stamp of the profile tables, and every way content changes (the
 admin, loading the content files, "mark reviewed", a delete) is in the next weighing."""
 
