@@ -58,7 +58,7 @@ def make_responses():
 
 
 def bench_renders(responses, *, runs: int) -> list[dict]:
-    from questionnaires.pdf import pdf_render
+    from questionnaires.pdf.rendering import pdf_render
     from questionnaires.summary.context import summary_context_build
     from questionnaires.summary.render import PRINT_STYLESHEET, summary_html, summary_pdf
 

@@ -621,8 +621,8 @@ def normalised(values: list[str]) -> list[str]:
 
 def verify(patients: list[dict], stats: Stats) -> dict:
     """Every completed patient: one submitted response, one result, every answer as sent."""
-    from questionnaires.forms import FormWalk as Walk
     from questionnaires.models import Response, Result
+    from questionnaires.patient.forms import FormWalk as Walk
 
     problems: list[str] = []
     lost = checked = 0

@@ -3,12 +3,12 @@
 The pure side of a kind (validation, JSON codec, condition operators, lint rules, FHIR type)
 is its ``engine.kinds.KindSpec``. A kind added in code registers both: a ``KindSpec`` with
 ``engine.kinds.register_kind`` and a ``FormKind`` here with ``register_form_kind``; the step
-forms (``forms/``), the answer text read back to patients and clinicians and the field
+forms (``patient/forms/``), the answer text read back to patients and clinicians and the field
 template (``templates/patient/_field.html``) then handle it with no other change.
 
-The twelve built-in kinds are still built by the code in ``forms/fields.py`` (``build_field``,
-``raw_values``, ``field_item``) and ``answer_text`` below; moving each into a ``FormKind`` of
-its own is the next step (docs/architecture.md, "A question kind").
+The twelve built-in kinds are still built by the code in ``patient/forms/``
+(``build_field``, ``raw_values``, ``field_item``) and ``answer_text`` below; moving each
+into a ``FormKind`` of its own is the next step (docs/architecture.md, "A question kind").
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ _FORM_KINDS: dict[str, FormKind] = {}
 def register_form_kind(form_kind: FormKind) -> FormKind:
     if form_kind.code in Kind.ALL:
         raise ValueError(
-            f"{form_kind.code!r} is a built-in kind; its form side is in forms/fields.py"
+            f"{form_kind.code!r} is a built-in kind; its form side is in patient/forms/fields.py"
         )
     _FORM_KINDS[form_kind.code] = form_kind
     return form_kind

@@ -7,8 +7,8 @@ Names: ``patient:<page>`` with ``token``, ``patient:preview_<page>`` with ``resp
 
 from django.urls import path
 
+from questionnaires.patient.wizard import PatientWizard
 from questionnaires.views import patient, summary
-from questionnaires.wizard import PatientWizard
 
 app_name = "patient"
 

@@ -19,9 +19,9 @@ from questionnaires.engine.definition import QuestionDef, StepDef, VersionDef
 from questionnaires.engine.kinds import KindSpec, answer_problem, register_kind, unregister_kind
 from questionnaires.engine.lint import lint
 from questionnaires.engine.visibility import resolve_visibility
-from questionnaires.forms import StepContext, build_step_form_classes
 from questionnaires.interop import fhir_export, sdm_json
 from questionnaires.kinds import FormKind, answer_text, register_form_kind, unregister_form_kind
+from questionnaires.patient.forms import StepContext, build_step_form_classes
 from tests.builders import text
 
 KIND = "email_address"

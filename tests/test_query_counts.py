@@ -17,9 +17,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from questionnaires.forms import FormWalk as Walk
 from questionnaires.models import Team, Therapy
 from questionnaires.models.response import InvitationStatus
+from questionnaires.patient.forms import FormWalk as Walk
 from questionnaires.selectors.therapies import PROFILE_MODELS
 from questionnaires.services.invitations import invitation_create
 from tests import clinic_factories as make

@@ -15,10 +15,10 @@ from questionnaires.interop.fhir_common import fhir_language
 from questionnaires.interop.fhir_export import fhir_json, response_to_fhir
 from questionnaires.interop.json_io import write_json
 from questionnaires.models import AuditAction, Response
+from questionnaires.patient.walk import expression_answers
 from questionnaires.selectors.definitions import version_definition
 from questionnaires.services.audit import audit_record
 from questionnaires.services.errors import ServiceRefused
-from questionnaires.walk import expression_answers
 
 SDM_RESPONSE_FORMAT = "sdm-response"
 SDM_RESPONSE_FORMAT_VERSION = 1

@@ -28,18 +28,18 @@ from questionnaires.models import (
     Response,
     ResponseStatus,
 )
-from questionnaires.selectors.definitions import version_definition
-from questionnaires.services.audit import audit_record
-from questionnaires.services.errors import ServiceRefused
-from questionnaires.services.results import result_freeze
-from questionnaires.services.weighing_input import answers_prepared_from
-from questionnaires.walk import (
+from questionnaires.patient.walk import (
     PRESET_CONDITION_KEY,
     Walk,
     empty_wizard_state,
     storage_key,
     wizard_state_of,
 )
+from questionnaires.selectors.definitions import version_definition
+from questionnaires.services.audit import audit_record
+from questionnaires.services.errors import ServiceRefused
+from questionnaires.services.results import result_freeze
+from questionnaires.services.weighing_input import answers_prepared_from
 
 MAX_DRAFT_CHARACTERS = 200_000  # a generous bound on what one step can hold when typed
 

@@ -41,8 +41,9 @@ from django_tasks import task
 from questionnaires.i18n import language_codes
 from questionnaires.models import Response, Result, SummaryDocument
 from questionnaires.models.response import SummaryAudience, SummaryStatus
+from questionnaires.pdf.time_limit import RenderFailed
 from questionnaires.summary.context import summary_context_build
-from questionnaires.summary.render import SUMMARY_TEMPLATE_VERSION, RenderFailed, summary_pdf
+from questionnaires.summary.render import SUMMARY_TEMPLATE_VERSION, summary_pdf
 
 logger = logging.getLogger(__name__)
 

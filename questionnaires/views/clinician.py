@@ -20,15 +20,15 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from questionnaires.letters import (
+from questionnaires.models import AuditAction, Invitation, Response
+from questionnaires.models.response import InvitationStatus
+from questionnaires.pdf.letters import (
     code_page_url,
     invitation_code_text,
     invitation_letter_pdf,
     patient_link,
     qr_code_svg,
 )
-from questionnaires.models import AuditAction, Invitation, Response
-from questionnaires.models.response import InvitationStatus
 from questionnaires.selectors.access import (
     invitations_for_user,
     responses_for_user,
@@ -152,7 +152,7 @@ def invitation_new(request: HttpRequest, *, teams) -> HttpResponse:
         return render(request, "clinician/invite.html", {"form": form}, status=400)
     link = patient_link(token)
     # The only response that ever carries the token besides the patient link itself:
-    # never cached, and the letter is downloaded by posting the token back (see letters.py).
+    # never cached, and the letter is downloaded by posting the token back (see pdf/letters.py).
     return render(
         request,
         "clinician/invitation_created.html",

@@ -32,6 +32,7 @@ from questionnaires.engine.definition import Kind
 from questionnaires.i18n import language_names, translate
 from questionnaires.kinds import answer_text
 from questionnaires.models import Invitation, Response
+from questionnaires.patient.walk import Walk
 from questionnaires.redirects import safe_next
 from questionnaires.selectors.definitions import version_definition
 from questionnaires.services.errors import ServiceRefused
@@ -51,7 +52,6 @@ from questionnaires.services.responses import (
 )
 from questionnaires.throttle import GuessRefused, limit_guess
 from questionnaires.views.patient_results import patient_results_context_for
-from questionnaires.walk import Walk
 
 
 @dataclass

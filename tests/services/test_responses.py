@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from questionnaires.models import Invitation, Response, Result
+from questionnaires.patient.walk import storage_key
 from questionnaires.services import results
 from questionnaires.services.definitions import version_clone, version_publish
 from questionnaires.services.errors import ServiceRefused
@@ -23,7 +24,6 @@ from questionnaires.services.responses import (
     response_submit,
 )
 from questionnaires.services.results import result_freeze, snapshot_hash
-from questionnaires.walk import storage_key
 from tests.factories import clinic_definition, invite, publish
 
 pytestmark = pytest.mark.django_db
@@ -219,7 +219,7 @@ def test_submit_refuses_a_stored_answer_its_kind_does_not_allow(response):
 
 
 def test_submit_builds_no_form(response, monkeypatch):
-    from questionnaires import forms
+    from questionnaires.patient import forms
 
     def no_forms(*args, **kwargs):
         raise AssertionError("the submit service built a step form")

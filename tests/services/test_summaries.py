@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from questionnaires.models import Result, SummaryDocument
 from questionnaires.models.response import SummaryStatus
+from questionnaires.pdf.time_limit import RenderTimeout
 from questionnaires.services import summaries
 from questionnaires.services.summaries import (
     MAX_ATTEMPTS,
@@ -17,7 +18,6 @@ from questionnaires.services.summaries import (
     summary_pdf_bytes,
     summary_request,
 )
-from questionnaires.summary.render import RenderTimeout
 from tests.summary import fixtures as summary_fixtures
 from tests.summary.builders import CLINICIAN_PDF_MAX_PAGES, demo_answers, submitted_response_for
 

@@ -17,11 +17,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from questionnaires.models import Questionnaire, Response, Team
+from questionnaires.patient.walk import Walk
 from questionnaires.services.demo import DEMO_QUESTIONNAIRES, demo_questionnaire_ensure
 from questionnaires.services.invitations import invitation_create
 from questionnaires.services.responses import response_save_step, response_start, response_submit
 from questionnaires.services.therapies import therapies_load
-from questionnaires.walk import Walk
 
 CONDITIONS = ("psoriasis", "atopic_dermatitis", "multiple_sclerosis", "sle", "vitiligo")
 

@@ -31,7 +31,7 @@ from questionnaires.engine.conditions import is_answered
 from questionnaires.engine.definition import Kind
 from questionnaires.engine.visibility import prune_hidden, resolve_visibility
 from questionnaires.models import Response, ResponseStatus, Team
-from questionnaires.pdf import MIN_PAGE_FILL, page_fills, pdf_layout
+from questionnaires.pdf.rendering import MIN_PAGE_FILL, page_fills, pdf_layout
 from questionnaires.selectors.definitions import version_definition
 from questionnaires.services.invitations import invitation_create
 from questionnaires.services.responses import response_start

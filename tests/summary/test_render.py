@@ -15,18 +15,12 @@ import pytest
 from django.conf import settings
 
 from questionnaires.models import Response, Result
-from questionnaires.pdf import MIN_PAGE_FILL, page_fills, pdf_layout
+from questionnaires.pdf.rendering import MIN_PAGE_FILL, page_fills, pdf_layout
+from questionnaires.pdf.time_limit import RenderTimeout, time_limit
 from questionnaires.selectors.definitions import version_definition
 from questionnaires.summary import render
 from questionnaires.summary.context import summary_context_build
-from questionnaires.summary.render import (
-    RenderTimeout,
-    html_pdf,
-    pdf_page_count,
-    summary_html,
-    summary_pdf,
-    time_limit,
-)
+from questionnaires.summary.render import html_pdf, pdf_page_count, summary_html, summary_pdf
 from tests.summary.builders import CHINESE_TEXT, CLINICIAN_PDF_MAX_PAGES, CONDITIONS
 
 SECTION_HEADINGS_EN = (
@@ -264,9 +258,9 @@ def _in_thread(function):
 
 def test_outside_the_main_thread_the_render_runs_in_a_child_process(monkeypatch):
     calls = []
-    real = render._render_in_child
+    real = render.render_in_child
     monkeypatch.setattr(
-        render, "_render_in_child", lambda **kwargs: calls.append(kwargs) or real(**kwargs)
+        render, "render_in_child", lambda **kwargs: calls.append(kwargs) or real(**kwargs)
     )
     outcome = _in_thread(lambda: html_pdf(html=SHORT_HTML, stylesheets=(), seconds=60))
     assert "error" not in outcome, outcome.get("error")

@@ -7,9 +7,9 @@ from urllib.parse import urlsplit
 import pytest
 from django.urls import reverse
 
-from questionnaires.letters import patient_link
 from questionnaires.models import AuditAction, AuditEvent
 from questionnaires.models.response import InvitationStatus
+from questionnaires.pdf.letters import patient_link
 from questionnaires.services.invitations import invitation_create
 from tests import clinic_factories as make
 

@@ -18,9 +18,10 @@ from questionnaires.i18n import language_codes
 from questionnaires.management.commands._helpers import response_for
 from questionnaires.models import AuditAction, Response
 from questionnaires.models.response import SummaryAudience
+from questionnaires.pdf.time_limit import RenderFailed
 from questionnaires.services.audit import audit_record
 from questionnaires.summary.context import SummaryUnavailable, summary_context_build
-from questionnaires.summary.render import RenderFailed, summary_html, summary_pdf
+from questionnaires.summary.render import summary_html, summary_pdf
 
 
 class Command(BaseCommand):

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from questionnaires.engine.definition import Kind
 from questionnaires.engine.visibility import resolve_visibility
-from questionnaires.forms import (
+from questionnaires.patient.forms import (
     StepContext,
     build_field,
     build_step_form_classes,

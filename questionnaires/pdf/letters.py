@@ -19,7 +19,7 @@ from django.utils import translation
 from django.utils.safestring import SafeString, mark_safe
 
 from questionnaires.models import Invitation
-from questionnaires.pdf import pdf_render
+from questionnaires.pdf.rendering import pdf_render
 from questionnaires.services.invitation_codes import code_for_token, grouped
 from questionnaires.services.invitations import invitation_url
 

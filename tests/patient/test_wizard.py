@@ -9,7 +9,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from questionnaires.models import AuditAction, AuditEvent, Response, Result
-from questionnaires.walk import storage_key
+from questionnaires.patient.walk import storage_key
 from tests.factories import (  # noqa: F401  (fresh_rate_limits is an autouse fixture)
     PatientBrowser,
     choice,

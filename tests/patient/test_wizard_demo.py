@@ -5,21 +5,18 @@ built from the definition itself and sent as the step forms would send them.
 """
 
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
 
 from questionnaires.engine.definition import Kind, QuestionDef
-from questionnaires.forms import FormWalk
 from questionnaires.models import Response, Result
+from questionnaires.patient.forms import FormWalk
 from questionnaires.services.definitions import version_create_from_definition, version_publish
 from tests.factories import PatientBrowser, fresh_rate_limits, invite  # noqa: F401
+from tests.paths import REPO_ROOT
 
-DEMO = (
-    Path(__file__).resolve().parent.parent
-    / "questionnaires/content/questionnaires/treatment-discussion.json"
-)
+DEMO = REPO_ROOT / "questionnaires/content/questionnaires/treatment-discussion.json"
 
 pytestmark = [
     pytest.mark.django_db,

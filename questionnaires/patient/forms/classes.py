@@ -12,8 +12,8 @@ from django.utils.datastructures import MultiValueDict
 
 from questionnaires.engine.definition import Kind, QuestionDef, StepDef, VersionDef
 from questionnaires.lru import ImmutableLru
+from questionnaires.patient.walk import Walk
 from questionnaires.selectors.definitions import definition_cache_key
-from questionnaires.walk import Walk
 
 from .fields import (
     build_field,

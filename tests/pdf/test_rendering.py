@@ -10,8 +10,8 @@ import pypdf
 import pytest
 from django.conf import settings
 
-from questionnaires import pdf
-from questionnaires.pdf import PdfResourceRefused, pdf_render, static_file_path
+from questionnaires.pdf import rendering as pdf
+from questionnaires.pdf.rendering import PdfResourceRefused, pdf_render, static_file_path
 
 STATIC_CSS = settings.BASE_DIR / "static" / "css" / "print-letter.css"
 

@@ -9,7 +9,7 @@ import pypdf
 import pytest
 from django.utils import translation
 
-from questionnaires.letters import invitation_letter_pdf, patient_link, qr_code_svg
+from questionnaires.pdf.letters import invitation_letter_pdf, patient_link, qr_code_svg
 from questionnaires.services.invitations import invitation_create
 from tests import clinic_factories as make
 

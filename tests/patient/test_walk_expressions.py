@@ -3,22 +3,18 @@ initialExpression on the server, from the answers already saved."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from questionnaires.forms import FormWalk as Walk
 from questionnaires.interop.fhir_questionnaire import import_fhir
+from questionnaires.patient.forms import FormWalk as Walk
 from questionnaires.services.definitions import version_create_from_definition, version_publish
 from questionnaires.services.responses import response_save_step, response_start
 from tests.factories import invite
+from tests.paths import FIXTURES_DIR
 
 pytestmark = pytest.mark.django_db
 
-FIXTURE = (
-    Path(__file__).resolve().parent
-    / "fixtures/fhir/findings/12-enable-when-and-initial-expressions.json"
-)
+FIXTURE = FIXTURES_DIR / "fhir/findings/12-enable-when-and-initial-expressions.json"
 
 
 @pytest.fixture

@@ -2,9 +2,9 @@
 
 import pytest
 
-from questionnaires.forms import FormWalk
+from questionnaires.patient.forms import FormWalk
+from questionnaires.patient.walk import Walk
 from questionnaires.services.responses import response_save_step, response_start
-from questionnaires.walk import Walk
 from tests.factories import clinic_definition, invite, publish, treatments
 
 pytestmark = pytest.mark.django_db

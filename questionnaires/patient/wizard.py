@@ -37,9 +37,10 @@ from formtools.wizard.forms import ManagementForm
 from formtools.wizard.storage.base import BaseStorage
 from formtools.wizard.views import NamedUrlWizardView, StepsHelper
 
-from questionnaires.forms import FormWalk, StepForm, max_rows
 from questionnaires.i18n import translate
 from questionnaires.models import Response
+from questionnaires.patient.forms import FormWalk, StepForm, max_rows
+from questionnaires.patient.walk import storage_key
 from questionnaires.services.errors import ServiceRefused
 from questionnaires.services.responses import (
     ResponseClosed,
@@ -56,7 +57,6 @@ from questionnaires.views.patient import (
     resume_url,
     step_not_found,
 )
-from questionnaires.walk import storage_key
 
 GOTO = "wizard_goto_step"
 ADD_ROW = "wizard_add_row"
