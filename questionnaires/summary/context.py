@@ -70,6 +70,8 @@ from .options import (
     priorities_of,
     risk_limits_of,
 )
+from .patient_results import patient_results_context
+from .patient_results.groups import WITHIN_LIMITS
 from .shapes import (
     AUDIENCES,
     CURRENT_SATISFACTION_KEY,
@@ -211,7 +213,32 @@ def summary_context_from(fetched: Fetched, *, language: str, audience: str) -> S
             activity_blocks=sections.activity_blocks,
             safety=sections.safety,
             all_answers=sections.all_answers,
+            option_grid=_option_grid(result, response, language)
+            if audience != CLINICIAN and weighing is not None
+            else None,
         )
+
+
+def _option_grid(result: Result, response: Response, language: str) -> dict[str, Any] | None:
+    """The grid the patient saw on their result page, from the same frozen weighing and
+    answers, so the paper copy compares the same options with the same figures."""
+    results = patient_results_context(
+        weighing=result.weighing, answers=response.answers or {}, language=language
+    )
+    if not results:
+        return None
+    grid = results["grid"]
+    # The paper copy keeps "fit" out altogether (it is the clinician's score), so the first
+    # group is named without the word; the group itself is the page's.
+    return {
+        **grid,
+        "columns": [
+            {**column, "group_label": gettext("In line with what you said matters")}
+            if column["group"] == WITHIN_LIMITS
+            else column
+            for column in grid["columns"]
+        ],
+    }
 
 
 # --- pure parts ------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ the summary looks for. Built by ``context``; nothing here computes.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.utils.safestring import SafeString
 
@@ -251,6 +252,10 @@ class SummaryContext:
     activity_blocks: tuple[ActivityBlock, ...] = ()
     safety: tuple[AnswerItem, ...] = ()
     all_answers: tuple[AnswerGroup, ...] = ()
+    # The patient's copy carries the option grid of their result page (issue 10), built by
+    # ``summary.patient_results`` from the same frozen weighing; the clinician's has the fit
+    # table instead, so for them this stays None.
+    option_grid: dict[str, Any] | None = None
 
     @property
     def is_patient_copy(self) -> bool:

@@ -50,8 +50,8 @@ from questionnaires.services.responses import (
     response_start,
     response_submit,
 )
+from questionnaires.summary.patient_results import patient_results_context_for
 from questionnaires.throttle import GuessRefused, limit_guess
-from questionnaires.views.patient_results import patient_results_context_for
 
 
 @dataclass

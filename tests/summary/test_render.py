@@ -13,6 +13,8 @@ import time
 import pypdf
 import pytest
 from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext
 
 from questionnaires.models import Response, Result
 from questionnaires.pdf.rendering import MIN_PAGE_FILL, page_fills, pdf_layout
@@ -195,6 +197,56 @@ def test_the_patient_copy_is_its_own_plain_language_document(demo, rendered, con
         balance_classes=render.BALANCE_CLASSES,
     )
     assert min(page_fills(document)) >= MIN_PAGE_FILL, page_fills(document)
+
+
+@pytest.mark.parametrize("condition", CONDITIONS)
+def test_the_patient_pdf_carries_the_option_grid_and_the_clinicians_does_not(
+    demo, rendered, condition
+):
+    """Issue 10: the patient's paper copy has the option grid of their result page, in the
+    options section before the option list: its option names, the one denominator and every
+    icon array with its figure sentence. The clinician's copy has the fit table instead."""
+    context, pdf = rendered(demo.responses[condition], "en", "patient")
+    grid = context.option_grid
+    assert grid is not None and len(grid["columns"]) >= 2
+    text = _text(pdf)
+    grid_at = _in_order(
+        text,
+        ("Options to talk about with your care team", "Some options side by side"),
+    )[1]
+    flat = re.sub(r"\s+", "", text)
+    list_at = flat.find("Inalphabeticalorder.", grid_at)
+    assert list_at > grid_at  # the grid comes before the option list
+    in_grid = flat[grid_at:list_at]
+    _in_order(in_grid, [column["name"] for column in grid["columns"]])
+    assert grid["denominator"] in (100, 1000)
+    _in_order(in_grid, [f"All figures are per {grid['denominator_text']} people."])
+    figures = [
+        cell["lines"][0] for row in grid["rows"] for cell in row["cells"] if cell.get("icons")
+    ]
+    assert figures, "no icon array in the grid"
+    for sentence in figures:
+        assert re.sub(r"\s+", "", sentence) in in_grid, sentence
+    html = summary_html(context=context)
+    assert html.count('class="icon-array ') == len(figures)
+
+    clinician, clinician_pdf = rendered(demo.responses[condition], "en", "clinician")
+    assert clinician.option_grid is None
+    clinician_text = _text(clinician_pdf)
+    assert "Some options side by side" not in clinician_text
+    assert "All figures are per" not in clinician_text
+    assert 'class="option-grid"' not in summary_html(context=clinician)
+
+
+def test_the_patient_pdf_grid_is_in_the_readers_language(demo, rendered):
+    context, pdf = rendered(demo.responses["psoriasis"], "zh-hans", "patient")
+    assert context.option_grid is not None
+    flat = re.sub(r"\s+", "", _text(pdf))
+    with translation.override("zh-hans"):
+        heading = gettext("Some options side by side")
+        labels = [gettext("How well does it work?"), gettext("Common side effects")]
+    assert heading != "Some options side by side"
+    _in_order(flat, [heading, *labels])
 
 
 def test_a_page_of_the_demo_pdf_as_png(demo, rendered):

@@ -18,13 +18,13 @@ from pypinyin import Style, lazy_pinyin
 
 from questionnaires.services.therapy_content import THERAPY_DIR
 from questionnaires.services.weighing import simulation_run
-from questionnaires.views.patient_results import (
+from questionnaires.summary.patient_results import (
     patient_results_context,
     patient_results_context_for,
 )
-from questionnaires.views.patient_results.grid import rescaled_outcome_text
-from questionnaires.views.patient_results.groups import GRID_MAX_OPTIONS, GRID_MIN_OPTIONS
-from questionnaires.views.patient_results.words import CONDITION_WORDS, for_condition
+from questionnaires.summary.patient_results.grid import rescaled_outcome_text
+from questionnaires.summary.patient_results.groups import GRID_MAX_OPTIONS, GRID_MIN_OPTIONS
+from questionnaires.summary.patient_results.words import CONDITION_WORDS, for_condition
 from tests.seeded import seeded_database
 from tests.summary.builders import CONDITIONS, demo_answers
 
