@@ -37,6 +37,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from questionnaires.engine import weighing as engine
+from questionnaires.engine.snapshot import shortest_decimal_text
 from questionnaires.i18n import lines_of, text_of
 from questionnaires.lru import ImmutableLru
 from questionnaires.models import (
@@ -321,7 +322,7 @@ def _display(
                 "outcomes": [
                     {
                         "text": text_of(outcome, "text"),
-                        "count": decimal_text(outcome.count),
+                        "count": shortest_decimal_text(outcome.count),
                         "per": outcome.per,
                         "horizon": text_of(outcome, "horizon"),
                         "population": text_of(outcome, "population"),
@@ -337,16 +338,3 @@ def _display(
             }
         )
     return display
-
-
-def decimal_text(value: Decimal | int | None) -> str | None:
-    """A stored number as the snapshot writes it: no exponent, no trailing zeros, "0" for
-    zero of any sign."""
-    if value is None:
-        return None
-    number = Decimal(value)
-    normal = number.normalize()
-    if normal == normal.to_integral():
-        normal = normal.quantize(Decimal(1))
-    text = format(normal, "f")
-    return "0" if text in ("-0", "") else text

@@ -16,13 +16,14 @@ from questionnaires.engine import weighing as engine
 from questionnaires.engine.definition import VersionDef
 from questionnaires.engine.scoring import ScaleResult
 from questionnaires.engine.sensitivity import Sensitivity
-from questionnaires.engine.snapshot import scale_from_result, scale_to_simulation_json
+from questionnaires.engine.snapshot import (
+    scale_from_result,
+    scale_to_simulation_json,
+    shortest_decimal_text,
+)
 from questionnaires.i18n import language_codes
 from questionnaires.models import (
     STATUS_QUO_SLUG,
-)
-from questionnaires.selectors.therapies import (
-    decimal_text,
 )
 from questionnaires.services.weighing_input import (
     FORMAT,
@@ -44,7 +45,7 @@ def _json_copy(value: Any) -> Any:
 def _json_value(value: Any) -> Any:
     """Reason and conflict details: decimals as text, tuples as lists."""
     if isinstance(value, Decimal):
-        return decimal_text(value)
+        return shortest_decimal_text(value)
     if isinstance(value, Mapping):
         return {str(key): _json_value(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
@@ -77,10 +78,10 @@ def _conflict_to_json(conflict: engine.Conflict) -> dict[str, Any]:
 def _adjustment_to_json(adjustment: engine.Adjustment) -> dict[str, Any]:
     return {
         "criterion": adjustment.criterion,
-        "multiplier": decimal_text(adjustment.multiplier),
-        "delta": decimal_text(adjustment.delta),
-        "before": decimal_text(adjustment.before),
-        "after": decimal_text(adjustment.after),
+        "multiplier": shortest_decimal_text(adjustment.multiplier),
+        "delta": shortest_decimal_text(adjustment.delta),
+        "before": shortest_decimal_text(adjustment.before),
+        "after": shortest_decimal_text(adjustment.after),
         "reason": reason_to_json(adjustment.reason),
     }
 
@@ -94,12 +95,12 @@ def _option_to_json(option: engine.OptionResult) -> dict[str, Any]:
         "fit_display": option.fit_display,
         "contributions": dict(option.contributions),
         "partial_values": dict(option.partial_values),
-        "values": {key: decimal_text(value) for key, value in option.values.items()},
+        "values": {key: shortest_decimal_text(value) for key, value in option.values.items()},
         "missing": list(option.missing),
         "status": option.status,
         "certainty": option.certainty,
         "routes": list(option.routes),
-        "serious_harm_per_1000": decimal_text(option.serious_harm_per_1000),
+        "serious_harm_per_1000": shortest_decimal_text(option.serious_harm_per_1000),
         "conflicts": [_conflict_to_json(conflict) for conflict in option.conflicts],
         "cautions": [reason_to_json(reason) for reason in option.cautions],
         "adjustments": [_adjustment_to_json(adjustment) for adjustment in option.adjustments],
@@ -292,7 +293,7 @@ def weighing_to_json(
             "code": result.risk_limit.code,
             "gated": result.risk_limit.gated,
             "relative_to_status_quo": result.risk_limit.relative_to_status_quo,
-            "per_1000": decimal_text(result.risk_limit.per_1000),
+            "per_1000": shortest_decimal_text(result.risk_limit.per_1000),
         },
         "ranked": [_option_to_json(option) for option in result.ranked],
         "groups": groups_to_json(result),
