@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import math
 import time
 
 from _common import database_vendor, median_seconds, setup_database, write_part
@@ -92,11 +91,10 @@ def measure(client, *, rows: int, runs: int) -> dict:
     from django.urls import reverse
 
     url = reverse("clinician:dashboard")
-    last = max(1, math.ceil(rows / 50))
     pages = {
         "first page": url,
-        "last page": f"{url}?page={last}",
-        "filtered page": f"{url}?status=submitted&disease=psoriasis",
+        "last page": f"{url}?page=last",
+        "filtered page": f"{url}?status=submitted&condition=psoriasis",
         "search": f"{url}?q=00004",
     }
     figures = {}

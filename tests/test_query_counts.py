@@ -17,7 +17,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from questionnaires.models import Team, Therapy
+from questionnaires.models import Invitation, Team, Therapy
 from questionnaires.models.response import InvitationStatus
 from questionnaires.patient.forms import FormWalk as Walk
 from questionnaires.selectors.therapies import PROFILE_MODELS
@@ -162,16 +162,19 @@ def test_the_dashboard_query_count_does_not_grow_with_the_rows(client):
     dashboard_queries(client, url)  # warm-up: session, caches
     few = {
         "first": dashboard_queries(client, url),
-        "filtered": dashboard_queries(client, f"{url}?status=submitted&disease=psoriasis"),
+        "filtered": dashboard_queries(client, f"{url}?status=submitted&condition=psoriasis"),
         "search": dashboard_queries(client, f"{url}?q=0001"),
     }
     add(120, to=team, start=3)  # more than two pages
     add(60, to=other, start=0)  # rows the clinician cannot see
     many = {
         "first": dashboard_queries(client, url),
-        "filtered": dashboard_queries(client, f"{url}?status=submitted&disease=psoriasis"),
+        "filtered": dashboard_queries(client, f"{url}?status=submitted&condition=psoriasis"),
         "search": dashboard_queries(client, f"{url}?q=0001"),
     }
-    last = dashboard_queries(client, f"{url}?page=3")
+    last = dashboard_queries(client, f"{url}?page=last")
+    deep_row = Invitation.objects.filter(team=team).order_by("-created_at", "-pk")[70]
+    deep = dashboard_queries(client, f"{url}?after={deep_row.pk}")
     assert many == few
     assert last == few["first"]
+    assert deep == few["first"] + 1  # the cursor row's sort values

@@ -42,3 +42,16 @@ def test_production_settings_pass_the_deployment_checks():
         ALLOWED_HOSTS="sdm.example.org",
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_production_keeps_database_connections_and_checks_them_before_reuse():
+    """Issue 14: a connection per request cost a large share of a step under load."""
+    script = (
+        "from django.conf import settings as s; d = s.DATABASES['default'];"
+        "print(d['CONN_MAX_AGE'], d['CONN_HEALTH_CHECKS'])"
+    )
+    key = {"SECRET_KEY": "a-long-random-production-key-" + "x" * 40, "ALLOWED_HOSTS": "x.org"}
+    kept = manage("shell", "-v", "0", "-c", script, **key)
+    assert kept.stdout.split() == ["60", "True"], kept.stderr
+    per_request = manage("shell", "-v", "0", "-c", script, CONN_MAX_AGE="0", **key)
+    assert per_request.stdout.split() == ["0", "True"], per_request.stderr

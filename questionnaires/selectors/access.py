@@ -25,6 +25,16 @@ def invitations_for_user(user) -> QuerySet[Invitation]:
     return Invitation.objects.filter(team__in=teams_for_user(user).values("pk"))
 
 
+def invitations_for_teams(teams) -> QuerySet[Invitation]:
+    """The invitations of ``teams``, which the caller took from ``teams_for_user``.
+
+    The ids go into the SQL as literals: with one team the database walks the
+    ``(team, -created_at)`` index in order and stops after a page, where the subquery of
+    ``invitations_for_user`` made PostgreSQL read and sort every row of the team.
+    """
+    return Invitation.objects.filter(team_id__in=[team.pk for team in teams])
+
+
 def responses_for_user(user) -> QuerySet[Response]:
     return Response.objects.filter(
         is_preview=False, invitation__team__in=teams_for_user(user).values("pk")

@@ -31,21 +31,22 @@ from django.utils.translation import get_language
 from questionnaires.i18n import translated_column
 from questionnaires.models import Invitation, QuestionnaireVersion, ResponseStatus, VersionStatus
 from questionnaires.models.response import InvitationStatus
-from questionnaires.selectors.access import invitations_for_user
+from questionnaires.selectors.access import invitations_for_teams, invitations_for_user
+from questionnaires.selectors.keyset import KeysetPage, SortKey, keyset_page
 
 # The answer the dashboard reads when the clinic gave no appointment date: the shipped
 # questionnaire asks the patient for it under this key (an ISO date, as stored answers are).
 APPOINTMENT_ANSWER_KEY = "visit_date"
 ISO_DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 
-# Sort keys a dashboard link may ask for → the ordering (nulls last: unknown is not urgent).
+NEWEST_FIRST = (SortKey("created_at", descending=True), SortKey("pk", descending=True))
+# Sort keys a dashboard link may ask for → the order (nulls last: unknown is not urgent).
 SORTS = {
-    "appointment": (F("appointment").asc(nulls_last=True), "-created_at", "-pk"),
-    "-appointment": (F("appointment").desc(nulls_last=True), "-created_at", "-pk"),
-    "flags": (F("red_flags").asc(nulls_last=True), "-created_at", "-pk"),
-    "-flags": (F("red_flags").desc(nulls_last=True), "-created_at", "-pk"),
+    "appointment": (SortKey("appointment", nullable=True), *NEWEST_FIRST),
+    "-appointment": (SortKey("appointment", descending=True, nullable=True), *NEWEST_FIRST),
+    "flags": (SortKey("red_flags", nullable=True), *NEWEST_FIRST),
+    "-flags": (SortKey("red_flags", descending=True, nullable=True), *NEWEST_FIRST),
 }
-DEFAULT_SORT = ("-created_at", "-pk")
 
 
 @dataclass(frozen=True)
@@ -133,12 +134,17 @@ def _apply_filters(queryset: QuerySet[Invitation], filters: DashboardFilters) ->
     return queryset
 
 
+def _visible(user, teams) -> QuerySet[Invitation]:
+    """The user's invitations; ``teams``, when the view has them, from ``teams_for_user``."""
+    return invitations_for_user(user) if teams is None else invitations_for_teams(teams)
+
+
 def dashboard_invitations(
-    *, user, filters: DashboardFilters, now: dt.datetime | None = None
+    *, user, filters: DashboardFilters, now: dt.datetime | None = None, teams=None
 ) -> QuerySet[Invitation]:
     """Rows for the dashboard, newest first, each with ``dashboard_status`` and response facts."""
     now = now or timezone.now()
-    queryset = _apply_filters(invitations_for_user(user), filters).annotate(
+    queryset = _apply_filters(_visible(user, teams), filters).annotate(
         dashboard_status=invitation_status_expression(now=now),
         questionnaire_title=questionnaire_title_expression(),
         # The response's large JSON columns (answers, wizard state) are never loaded here.
@@ -151,7 +157,7 @@ def dashboard_invitations(
     )
     if filters.status:
         queryset = queryset.filter(dashboard_status=filters.status)
-    ordering = SORTS.get(filters.sort, DEFAULT_SORT)
+    ordering = [key.order_by(nulls_last=True) for key in dashboard_order(filters)]
     return queryset.only(
         "pk",
         "patient_ref",
@@ -166,12 +172,42 @@ def dashboard_invitations(
     ).order_by(*ordering)
 
 
+def dashboard_order(filters: DashboardFilters) -> tuple[SortKey, ...]:
+    return SORTS.get(filters.sort, NEWEST_FIRST)
+
+
+def dashboard_page(
+    *,
+    user,
+    filters: DashboardFilters,
+    size: int,
+    after=None,
+    before=None,
+    last: bool = False,
+    now: dt.datetime | None = None,
+    teams=None,
+) -> KeysetPage:
+    """One page of the dashboard: the first, the one after or before a row, or the last.
+
+    Keyset pagination (``selectors.keyset``): a deep page costs what the first one does, and
+    no query counts the rows (the status counts give the totals).
+    """
+    return keyset_page(
+        dashboard_invitations(user=user, filters=filters, now=now, teams=teams),
+        order=dashboard_order(filters),
+        size=size,
+        after=after,
+        before=before,
+        last=last,
+    )
+
+
 def dashboard_status_counts(
-    *, user, filters: DashboardFilters, now: dt.datetime | None = None
+    *, user, filters: DashboardFilters, now: dt.datetime | None = None, teams=None
 ) -> dict[str, int]:
     """How many invitations have each status under the other filters, in one query."""
     now = now or timezone.now()
-    queryset = _apply_filters(invitations_for_user(user), filters).annotate(
+    queryset = _apply_filters(_visible(user, teams), filters).annotate(
         dashboard_status=invitation_status_expression(now=now)
     )
     aggregates = {

@@ -11,7 +11,6 @@ import secrets
 from dataclasses import replace
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -35,7 +34,7 @@ from questionnaires.selectors.access import (
 )
 from questionnaires.selectors.dashboard import (
     SORTS,
-    dashboard_invitations,
+    dashboard_page,
     dashboard_status_counts,
     invitation_status_expression,
 )
@@ -65,6 +64,13 @@ def _invitation_with_status(request: HttpRequest, pk: int) -> Invitation:
     return get_object_or_404(queryset.select_related("team"), pk=pk)
 
 
+def _row_id(value: str | None) -> int | None:
+    """A pagination cursor: a row's primary key, or None for anything else (first page)."""
+    if value is None or not value.isascii() or not value.isdigit() or len(value) > 18:
+        return None
+    return int(value)
+
+
 @require_GET
 @clinician_required
 def dashboard(request: HttpRequest, *, teams) -> HttpResponse:
@@ -73,14 +79,23 @@ def dashboard(request: HttpRequest, *, teams) -> HttpResponse:
     sort = sort if sort in SORTS else ""
     filters = replace(form.filters(), sort=sort)
     now = timezone.now()
-    rows = dashboard_invitations(user=request.user, filters=filters, now=now)
-    page = Paginator(rows, DASHBOARD_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = dashboard_page(
+        user=request.user,
+        filters=filters,
+        size=DASHBOARD_PAGE_SIZE,
+        after=_row_id(request.GET.get("after")),
+        before=_row_id(request.GET.get("before")),
+        last=request.GET.get("page") == "last",
+        now=now,
+        teams=teams,
+    )
     # Counts per status under the other filters, so each status link shows what it would list.
     counts = dashboard_status_counts(
-        user=request.user, filters=replace(filters, status=""), now=now
+        user=request.user, filters=replace(filters, status=""), now=now, teams=teams
     )
     query = request.GET.copy()
-    query.pop("page", None)
+    for pagination_parameter in ("page", "after", "before"):
+        query.pop(pagination_parameter, None)
     without_status = query.copy()
     without_status.pop("status", None)
     sort_links = {}
@@ -107,10 +122,13 @@ def dashboard(request: HttpRequest, *, teams) -> HttpResponse:
         {
             "form": form,
             "page": page,
-            "rows": [(row, STATUS_LABELS.get(row.dashboard_status, "")) for row in page],
+            "rows": [(row, STATUS_LABELS.get(row.dashboard_status, "")) for row in page.rows],
             "status_links": status_links,
             "status_query_any": without_status.urlencode(),
             "total_count": sum(counts.values()),
+            "matching_count": counts.get(filters.status, 0)
+            if filters.status
+            else sum(counts.values()),
             "active_status": filters.status,
             "filter_query": query.urlencode(),
             "revocable": REVOCABLE,

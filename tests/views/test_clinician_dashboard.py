@@ -115,6 +115,17 @@ def test_filter_by_condition_and_date_and_search(logged_in, demo, questionnaire)
     assert "No invitations match these filters." in nothing.content.decode()
 
 
+def _link(answer, label: str) -> str:
+    """The query string of the pagination link with this text."""
+    found = re.search(r'<a (?:rel="\w+" )?href="\?([^"]*)">' + label + "<", answer.content.decode())
+    assert found, f"no {label!r} link"
+    return found.group(1).replace("&amp;", "&")
+
+
+def _follow(client, answer, label: str):
+    return client.get(f"{URL}?{_link(answer, label)}")
+
+
 def test_pagination_keeps_the_filters(logged_in, demo, questionnaire, monkeypatch):
     monkeypatch.setattr(clinician_views, "DASHBOARD_PAGE_SIZE", 2)
     now = timezone.now()
@@ -128,13 +139,24 @@ def test_pagination_keeps_the_filters(logged_in, demo, questionnaire, monkeypatc
     make.invitation(team=demo, questionnaire=questionnaire, patient_ref="OTHER", created_at=now)
     first = logged_in.get(URL, {"q": "P-"})
     assert _refs(first) == ["P-0", "P-1"]
-    assert 'href="?q=P-&amp;page=2"' in first.content.decode()
-    assert "Page 1 of 3" in first.content.decode()
-    assert _refs(logged_in.get(URL, {"q": "P-", "page": "2"})) == ["P-2", "P-3"]
-    assert _refs(logged_in.get(URL, {"q": "P-", "page": "3"})) == ["P-4"]
-    # Out-of-range or nonsense page numbers show a real page, not an error.
-    assert _refs(logged_in.get(URL, {"q": "P-", "page": "99"})) == ["P-4"]
-    assert _refs(logged_in.get(URL, {"q": "P-", "page": "abc"})) == ["P-0", "P-1"]
+    assert "2 invitations shown of 5" in first.content.decode()
+    assert "First page" not in first.content.decode()
+    assert _link(first, "Next").startswith("q=P-&after=")
+    second = _follow(logged_in, first, "Next")
+    assert _refs(second) == ["P-2", "P-3"]
+    third = _follow(logged_in, second, "Next")
+    assert _refs(third) == ["P-4"]
+    assert "Next" not in third.content.decode()
+    assert _refs(_follow(logged_in, third, "Previous")) == ["P-2", "P-3"]
+    assert _refs(_follow(logged_in, third, "First page")) == ["P-0", "P-1"]
+    # The last page holds the oldest rows; from there "Previous" walks back.
+    last = _follow(logged_in, first, "Last page")
+    assert _refs(last) == ["P-3", "P-4"]
+    assert _refs(_follow(logged_in, last, "Previous")) == ["P-1", "P-2"]
+    # A cursor that is no row of the list, or is not a number, shows the first page.
+    for nonsense in ("abc", "-1", "1e3", "9" * 40, "٣"):
+        assert _refs(logged_in.get(URL, {"q": "P-", "after": nonsense})) == ["P-0", "P-1"]
+        assert _refs(logged_in.get(URL, {"q": "P-", "before": nonsense})) == ["P-0", "P-1"]
 
 
 def test_bad_filter_values_are_reported_and_ignored(logged_in, demo, questionnaire):
@@ -156,7 +178,9 @@ def test_bad_filter_values_are_reported_and_ignored(logged_in, demo, questionnai
 )
 @given(
     params=st.dictionaries(
-        st.sampled_from(["q", "status", "condition", "invited_from", "invited_to", "page"]),
+        st.sampled_from(
+            ["q", "status", "condition", "invited_from", "invited_to", "page", "after", "before"]
+        ),
         st.text(max_size=80),
     )
 )
@@ -203,6 +227,11 @@ def test_a_team_with_thousands_of_rows_still_pages(logged_in, demo, questionnair
         )
         for index in range(3000)
     )
-    answer = logged_in.get(URL, {"page": "60"})
-    assert _refs(answer)[0] == f"B-{59 * clinician_views.DASHBOARD_PAGE_SIZE:05d}"
-    assert "of 3000" in answer.content.decode()
+    size = clinician_views.DASHBOARD_PAGE_SIZE
+    deep = Invitation.objects.get(patient_ref=f"B-{59 * size - 1:05d}")
+    answer = logged_in.get(URL, {"after": deep.pk})
+    assert _refs(answer)[0] == f"B-{59 * size:05d}"
+    assert f"{size} invitations shown of 3000" in answer.content.decode()
+    last = logged_in.get(URL, {"page": "last"})
+    assert _refs(last)[-1] == "B-02999"
+    assert len(_refs(last)) == size
