@@ -103,10 +103,14 @@ def test_the_team_downloads_the_pdf_and_each_download_is_audited(client, demo, c
     first = client.get(_pdf_url(response_id))
     assert first.status_code == 200
     assert first["Content-Type"] == "application/pdf"
-    assert first.content.startswith(b"%PDF-")
+    assert first.streaming  # streamed from the storage, never read whole into memory
+    body = first.getvalue()
+    assert body.startswith(b"%PDF-")
+    assert first["Content-Length"] == str(len(body))
+    assert first["Content-Disposition"] == f'attachment; filename="summary-{response_id}-en.pdf"'
     assert "no-store" in first["Cache-Control"]
     second = client.get(_pdf_url(response_id))
-    assert second.content == first.content
+    assert second.getvalue() == body
     document = SummaryDocument.objects.get(result__response_id=response_id)
     assert document.attempts == 1  # the second download did not render again
     events = list(_downloads(response_id))
@@ -184,7 +188,8 @@ def test_the_patient_downloads_their_copy_in_their_language(client, patient_jour
     token, response = patient_journey
     answer = client.get(reverse("patient:summary_pdf", kwargs={"token": token}))
     assert answer.status_code == 200
-    assert answer.content.startswith(b"%PDF-")
+    assert answer.getvalue().startswith(b"%PDF-")
+    assert answer["Content-Disposition"] == 'attachment; filename="my-summary.pdf"'
     document = SummaryDocument.objects.get(result__response=response)
     assert (document.audience, document.language) == ("patient", "zh-hans")
     (event,) = _downloads(response.pk)
