@@ -174,8 +174,9 @@ def summary_claim(*, document_id: int) -> bool:
 def summary_render(*, document: SummaryDocument) -> SummaryDocument:
     """Claim and render one document; store the PDF, or the failure and maybe a retry.
 
-    Returns the document as stored afterwards. A document another worker holds (or that is
-    already ready) is returned untouched: rendering twice is never needed.
+    Returns the document as stored afterwards (one erased meanwhile: as it was claimed). A
+    document another worker holds (or that is already ready) is returned untouched:
+    rendering twice is never needed.
     """
     if not summary_claim(document_id=document.pk):
         return SummaryDocument.objects.defer("pdf").get(pk=document.pk)
@@ -211,13 +212,17 @@ def summary_render(*, document: SummaryDocument) -> SummaryDocument:
         # No row took the file (erased meanwhile, or another worker's claim finished first):
         # it names nothing, so it goes. A file the row named before (none, normally) too.
         summary_files_delete_on_commit([name] if not stored else [claimed.file.name or ""])
+    after = SummaryDocument.objects.defer("pdf").filter(pk=claimed.pk).first()
+    if after is None:  # erased while it rendered: its file is gone too (above)
+        logger.info("summary document %s was erased while it rendered", claimed.pk)
+        return claimed
     logger.info(
         "summary document %s rendered (%s pages, attempt %s)",
         claimed.pk,
         rendered.pages,
         claimed.attempts,
     )
-    return SummaryDocument.objects.defer("pdf").get(pk=claimed.pk)
+    return after
 
 
 @task()
