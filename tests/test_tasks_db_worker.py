@@ -135,8 +135,9 @@ def test_submit_then_the_worker_renders_and_the_stored_pdf_is_served(client, tmp
     served = client.get(reverse("clinician:response_summary_pdf", args=[response.pk]) + "?lang=en")
     assert served.status_code == 200
     # The worker wrote the files to the storage this process reads (the same folder).
-    assert served.getvalue() == summary_pdf_bytes(document=clinician_pdf)
-    assert served.getvalue().startswith(b"%PDF-") and clinician_pdf.pdf is None
+    body = served.getvalue()  # a stream: read once
+    assert body == summary_pdf_bytes(document=clinician_pdf)
+    assert body.startswith(b"%PDF-") and clinician_pdf.pdf is None
     patient_copy = client.get(reverse("patient:summary_pdf", kwargs={"token": token}))
     assert patient_copy.status_code == 200
     assert patient_copy.getvalue() == summary_pdf_bytes(document=documents.get(audience="patient"))
