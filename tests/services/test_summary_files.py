@@ -292,3 +292,27 @@ def test_the_summary_storage_makes_no_urls_and_is_nowhere_served(settings):
 def test_the_test_runs_storage_is_outside_the_repository(settings):
     location = os.path.realpath(summary_storage().location)
     assert os.path.commonpath([location, str(settings.BASE_DIR)]) != str(settings.BASE_DIR)
+
+
+@pytest.mark.parametrize("inside", ["static", "media", "parent"])
+def test_a_summary_folder_served_by_url_is_refused_by_a_system_check(settings, tmp_path, inside):
+    from questionnaires.storage import summary_storage_check
+
+    settings.STATIC_ROOT = str(tmp_path / "static")
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    location = {
+        "static": tmp_path / "static" / "summaries",
+        "media": tmp_path / "media",
+        "parent": tmp_path,  # holds the static folder
+    }[inside]
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "summaries": {**settings.STORAGES["summaries"], "OPTIONS": {"location": str(location)}},
+    }
+    assert {message.id for message in summary_storage_check()} == {"sdm.E001"}
+
+
+def test_the_configured_summary_folder_passes_the_system_check():
+    from questionnaires.storage import summary_storage_check
+
+    assert summary_storage_check() == []
