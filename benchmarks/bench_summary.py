@@ -16,7 +16,9 @@ already loaded):
 - pages, and pages rendered per second on one core (one process, end to end).
 
 Then the time to serve a stored PDF through the download view (login session, team access
-check, audit row, bytes), through Django's WSGI handler (the test client), against:
+check, audit row, the file streamed from the summary storage with ``FileResponse``, as
+every PDF rendered since the storage is; the test settings put the storage in a temporary
+folder), through Django's WSGI handler (the test client), against:
 
 - the floor: a view doing the same required work by hand (``bench_urls.pdf_floor``: the
   session user, one team-membership read, one audit insert, ``FileResponse``) — the aim;
@@ -106,13 +108,19 @@ def bench_serving(team, response, *, runs: int) -> dict:
     from django.urls import reverse
 
     from questionnaires.models import SummaryDocument
-    from questionnaires.services.summaries import summary_render, summary_request
+    from questionnaires.services.summaries import (
+        summary_pdf_bytes,
+        summary_render,
+        summary_request,
+    )
     from tests.clinic_factories import PASSWORD, user
 
     document = summary_request(result=response.result, audience="clinician", language="en")
     if document.status != "ready":
         document = summary_render(document=document)
-    size = len(bytes(SummaryDocument.objects.get(pk=document.pk).pdf))
+    stored = SummaryDocument.objects.get(pk=document.pk)
+    assert stored.file and stored.pdf is None, "the stored PDF should be a file"
+    size = len(summary_pdf_bytes(document=stored))
     static_dir = Path(settings.STATIC_ROOT)
     static_dir.mkdir(parents=True, exist_ok=True)
     (static_dir / "same-size.pdf").write_bytes(os.urandom(size))

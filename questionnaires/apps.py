@@ -17,3 +17,9 @@ class QuestionnairesConfig(AppConfig):
         from questionnaires.middleware import session_clock_starts_at_login
 
         user_logged_in.connect(session_clock_starts_at_login, dispatch_uid="sdm-session-clock")
+        # Stored summary PDFs never in a folder served by URL.
+        from django.core import checks
+
+        from questionnaires.storage import summary_storage_check
+
+        checks.register(summary_storage_check)

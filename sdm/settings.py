@@ -150,6 +150,26 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = DEBUG
 
+# Summary PDFs (patient data) live in a storage of their own: a private folder that no URL
+# serves (never under STATIC_ROOT or a MEDIA_ROOT; the storage refuses to make URLs). Only
+# the audited download views read them (questionnaires/views/summary.py). The web and the
+# render workers must share it. Another backend (an object store through django-storages,
+# say) may replace it here, with the same rule: private, no public URL.
+SUMMARY_STORAGE_DIR = Path(os.environ.get("SUMMARY_STORAGE_DIR", BASE_DIR / "var" / "summaries"))
+STORAGES["summaries"] = {
+    "BACKEND": "questionnaires.storage.PrivateFileSystemStorage",
+    "OPTIONS": {
+        "location": str(SUMMARY_STORAGE_DIR),
+        "base_url": None,
+        "file_permissions_mode": 0o640,
+        "directory_permissions_mode": 0o750,
+    },
+}
+# Behind nginx: the URL prefix of an ``internal`` location aliased to SUMMARY_STORAGE_DIR
+# (docs/deploy.md). When set, a download answers with X-Accel-Redirect and nginx sends the
+# file; Python checks access and writes the audit row only. Empty: Django streams the file.
+SUMMARY_X_ACCEL_PREFIX = os.environ.get("SUMMARY_X_ACCEL_PREFIX", "")
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "clinician:dashboard"
 LOGOUT_REDIRECT_URL = "login"

@@ -7,6 +7,16 @@ os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 os.environ.setdefault("SECURE_COOKIES", "0")
 os.environ.setdefault("SDM_PLAIN_STATIC", "1")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
+if "SUMMARY_STORAGE_DIR" not in os.environ:
+    # Stored summary PDFs go to a folder of this run, never the repository's var/; the
+    # servers and workers tests start inherit it. Tests that look at the files use the
+    # ``summary_storage`` fixture (a folder of their own).
+    import atexit
+    import shutil
+    import tempfile
+
+    os.environ["SUMMARY_STORAGE_DIR"] = tempfile.mkdtemp(prefix="sdm-test-summaries-")
+    atexit.register(shutil.rmtree, os.environ["SUMMARY_STORAGE_DIR"], ignore_errors=True)
 
 from sdm.settings import *  # noqa: E402, F403
 

@@ -13,3 +13,17 @@ hypothesis_settings.load_profile("sdm")
 @pytest.fixture(autouse=True)
 def _english_by_default(settings):
     settings.LANGUAGE_CODE = "en"
+
+
+@pytest.fixture
+def summary_storage(settings, tmp_path):
+    """The summary PDFs' storage in a folder of this test's own; returns the folder."""
+    folder = tmp_path / "summaries"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "summaries": {
+            **settings.STORAGES["summaries"],
+            "OPTIONS": {**settings.STORAGES["summaries"]["OPTIONS"], "location": str(folder)},
+        },
+    }
+    return folder

@@ -27,7 +27,10 @@ from django_tasks_db.models import DBTaskResult
 from questionnaires.models import Questionnaire, SummaryDocument, Team
 from questionnaires.models.response import SummaryStatus
 from questionnaires.services.invitations import invitation_create
-from questionnaires.services.summaries import summary_request  # also registers the hook
+from questionnaires.services.summaries import (  # also registers the hook
+    summary_pdf_bytes,
+    summary_request,
+)
 from questionnaires.tasks import summary_render_task
 from tests.clinic_factories import PASSWORD, user
 from tests.summary.builders import demo_answers, demo_content_ensure, submitted_response_for
@@ -131,10 +134,13 @@ def test_submit_then_the_worker_renders_and_the_stored_pdf_is_served(client, tmp
     client.login(username="worker-clinician", password=PASSWORD)
     served = client.get(reverse("clinician:response_summary_pdf", args=[response.pk]) + "?lang=en")
     assert served.status_code == 200
-    assert served.content == bytes(clinician_pdf.pdf)
+    # The worker wrote the files to the storage this process reads (the same folder).
+    body = served.getvalue()  # a stream: read once
+    assert body == summary_pdf_bytes(document=clinician_pdf)
+    assert body.startswith(b"%PDF-") and clinician_pdf.pdf is None
     patient_copy = client.get(reverse("patient:summary_pdf", kwargs={"token": token}))
     assert patient_copy.status_code == 200
-    assert patient_copy.content == bytes(documents.get(audience="patient").pdf)
+    assert patient_copy.getvalue() == summary_pdf_bytes(document=documents.get(audience="patient"))
     # Serving stored PDFs rendered nothing again.
     assert {d.attempts for d in documents.all()} == {1}
 

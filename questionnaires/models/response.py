@@ -12,6 +12,7 @@ import hashlib
 import hmac
 
 from django.conf import settings
+from django.core.files.storage import storages
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -228,8 +229,20 @@ class SummaryAudience(models.TextChoices):
     PATIENT = "patient", _("Patient")
 
 
+def summary_storage():
+    """Where summary PDFs live: ``settings.STORAGES["summaries"]``, a private storage that no
+    URL serves. Services call this (not ``SummaryDocument.file.storage``, fixed at import)
+    so a settings change, a test's temporary folder say, takes effect."""
+    return storages["summaries"]
+
+
 class SummaryDocument(models.Model):
-    """Stored PDF bytes keyed by the result snapshot, audience, language and template version."""
+    """A summary PDF keyed by the result snapshot, audience, language and template version.
+
+    A rendered PDF is a file in ``summary_storage()`` named in ``file`` (a random name, no
+    patient data). Rows rendered before the storage existed keep their bytes in ``pdf``,
+    which is still served; ``summary_files_move`` moves them to the storage.
+    """
 
     result = models.ForeignKey(Result, on_delete=models.CASCADE, related_name="documents")
     audience = models.CharField(max_length=16, choices=SummaryAudience.choices)
@@ -238,7 +251,11 @@ class SummaryDocument(models.Model):
     status = models.CharField(
         max_length=16, choices=SummaryStatus.choices, default=SummaryStatus.PENDING
     )
+    # The PDF of rows rendered before the file storage (kept, and still served, for them).
     pdf = models.BinaryField(null=True, blank=True, editable=False)
+    file = models.FileField(
+        storage=summary_storage, max_length=200, null=True, blank=True, editable=False
+    )
     pages = models.PositiveSmallIntegerField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     error = models.TextField(blank=True)

@@ -1,7 +1,9 @@
 """Retention: drafts nobody will finish are deleted; a patient's answers can be erased.
 
 Both keep the audit log (which holds ids and codes, never answers), so what happened
-to a patient's data stays accountable after the data itself is gone.
+to a patient's data stays accountable after the data itself is gone. Both delete the stored
+summary PDFs' files too, once the deletion has committed (``summary_files``): the rows go
+by cascade, their files would not.
 """
 
 from __future__ import annotations
@@ -13,8 +15,15 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from questionnaires.models import AuditAction, Invitation, Response, ResponseStatus
+from questionnaires.models import (
+    AuditAction,
+    Invitation,
+    Response,
+    ResponseStatus,
+    SummaryDocument,
+)
 from questionnaires.services.audit import audit_record
+from questionnaires.services.summary_files import summary_files_delete_on_commit, summary_files_of
 
 
 def expired_drafts(*, days: int | None = None, now=None):
@@ -35,7 +44,9 @@ def drafts_purge(*, days: int | None = None, now=None, actor=None) -> int:
     doomed = list(expired_drafts(days=days, now=now).values_list("pk", flat=True))
     if not doomed:
         return 0
+    files = summary_files_of(SummaryDocument.objects.filter(result__response_id__in=doomed))
     Response.objects.filter(pk__in=doomed).delete()
+    summary_files_delete_on_commit(files)
     audit_record(
         action=AuditAction.RESPONSE_ERASED,
         actor=actor,
@@ -57,7 +68,9 @@ def response_erase(*, response: Response, actor=None, actor_name: str = "") -> N
     """
     locked = Response.objects.select_for_update(of=("self",)).get(pk=response.pk)
     invitation_id = locked.invitation_id
-    locked.delete()  # cascades to the result and its documents
+    files = summary_files_of(SummaryDocument.objects.filter(result__response_id=locked.pk))
+    locked.delete()  # cascades to the result and its documents ...
+    summary_files_delete_on_commit(files)  # ... and their files go after the commit
     if invitation_id is not None:
         Invitation.objects.filter(pk=invitation_id, revoked_at__isnull=True).update(
             revoked_at=timezone.now(), revoked_by=actor if getattr(actor, "pk", None) else None

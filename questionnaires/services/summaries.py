@@ -5,7 +5,7 @@ Its life:
 
     summary_request ─creates─> pending ─enqueue (after commit)─> task ─> summary_render
     summary_render: claim (pending → rendering, attempts + 1), render, then
-      ok                     → ready (pdf, pages)
+      ok                     → ready (file, pages: the PDF written to the summary storage)
       failed, attempts left  → pending again, error stored, enqueued again
       failed, none left      → failed (shown as a status; a new request starts a fresh round)
 
@@ -21,6 +21,9 @@ Its life:
 * **On submit** (``summary_render_enqueue``, which ``result_freeze`` calls after its
   transaction commits): the clinician PDF in the team's language and the patient's own copy
   in the patient's language. Other languages render on demand.
+* **Where the PDF lives**: a file in the private summary storage (``summary_files.py``),
+  named in ``file``; rows rendered before it keep their bytes in ``pdf`` and are still
+  served. Whoever deletes documents deletes their files after the commit (``summary_files``).
 * **The task** ``summary_render_task`` lives here, beside the service it runs and the
   functions that enqueue it (``questionnaires.tasks`` re-exports it under its old path).
 """
@@ -42,6 +45,11 @@ from questionnaires.i18n import language_codes
 from questionnaires.models import Response, Result, SummaryDocument
 from questionnaires.models.response import SummaryAudience, SummaryStatus
 from questionnaires.pdf.time_limit import RenderFailed
+from questionnaires.services.summary_files import (
+    summary_file_open,
+    summary_file_save,
+    summary_files_delete_on_commit,
+)
 from questionnaires.summary.context import summary_context_build
 from questionnaires.summary.render import SUMMARY_TEMPLATE_VERSION, summary_pdf
 
@@ -166,8 +174,9 @@ def summary_claim(*, document_id: int) -> bool:
 def summary_render(*, document: SummaryDocument) -> SummaryDocument:
     """Claim and render one document; store the PDF, or the failure and maybe a retry.
 
-    Returns the document as stored afterwards. A document another worker holds (or that is
-    already ready) is returned untouched: rendering twice is never needed.
+    Returns the document as stored afterwards (one erased meanwhile: as it was claimed). A
+    document another worker holds (or that is already ready) is returned untouched:
+    rendering twice is never needed.
     """
     if not summary_claim(document_id=document.pk):
         return SummaryDocument.objects.defer("pdf").get(pk=document.pk)
@@ -185,20 +194,35 @@ def summary_render(*, document: SummaryDocument) -> SummaryDocument:
         rendered = summary_pdf(context=context)
     except Exception as error:  # any failure is recorded and retried, never raised to a worker
         return _record_failure(claimed, error)
-    SummaryDocument.objects.filter(pk=claimed.pk, status=SummaryStatus.RENDERING).update(
-        status=SummaryStatus.READY,
-        pdf=rendered.pdf,
-        pages=rendered.pages,
-        error="",
-        rendered_at=timezone.now(),
-    )
+    try:
+        name = summary_file_save(rendered.pdf)
+    except Exception as error:  # a full disk, a storage down: a failure like any other
+        return _record_failure(claimed, error)
+    with transaction.atomic():
+        stored = SummaryDocument.objects.filter(
+            pk=claimed.pk, status=SummaryStatus.RENDERING
+        ).update(
+            status=SummaryStatus.READY,
+            file=name,
+            pdf=None,
+            pages=rendered.pages,
+            error="",
+            rendered_at=timezone.now(),
+        )
+        # No row took the file (erased meanwhile, or another worker's claim finished first):
+        # it names nothing, so it goes. A file the row named before (none, normally) too.
+        summary_files_delete_on_commit([name] if not stored else [claimed.file.name or ""])
+    after = SummaryDocument.objects.defer("pdf").filter(pk=claimed.pk).first()
+    if after is None:  # erased while it rendered: its file is gone too (above)
+        logger.info("summary document %s was erased while it rendered", claimed.pk)
+        return claimed
     logger.info(
         "summary document %s rendered (%s pages, attempt %s)",
         claimed.pk,
         rendered.pages,
         claimed.attempts,
     )
-    return SummaryDocument.objects.defer("pdf").get(pk=claimed.pk)
+    return after
 
 
 @task()
@@ -260,10 +284,41 @@ def summary_render_enqueue(*, result: Result) -> list[SummaryDocument]:
 
 @dataclass(frozen=True)
 class StoredPdf:
-    pdf: bytes
+    """A ready PDF to serve: its ``file`` in the summary storage, or for a row from before
+    the storage its bytes (``pdf``)."""
+
+    document_id: int
+    file: str | None
+    pdf: bytes | None
     response_id: int
     invitation_id: int | None
     team_id: int | None
+
+
+_STORED_FIELDS = (
+    "pk",
+    "file",
+    "pdf",  # NULL (nothing read) on every row written since the file storage
+    "result__response_id",
+    "result__response__invitation_id",
+    "result__response__invitation__team_id",
+)
+
+
+def _stored(row) -> StoredPdf | None:
+    if row is None:
+        return None
+    document_id, file, pdf, response_id, invitation_id, team_id = row
+    if not file and pdf is None:
+        return None
+    return StoredPdf(
+        document_id=document_id,
+        file=file or None,
+        pdf=None if file else bytes(pdf),
+        response_id=response_id,
+        invitation_id=invitation_id,
+        team_id=team_id,
+    )
 
 
 def summary_stored_pdf(
@@ -282,23 +337,51 @@ def summary_stored_pdf(
             template_version=SUMMARY_TEMPLATE_VERSION,
             status=SummaryStatus.READY,
         )
-        .values_list(
-            "pdf",
-            "result__response_id",
-            "result__response__invitation_id",
-            "result__response__invitation__team_id",
-        )
+        .values_list(*_STORED_FIELDS)
         .first()
     )
-    if row is None or row[0] is None:
-        return None
-    pdf, found_response, invitation_id, team_id = row
-    return StoredPdf(
-        pdf=bytes(pdf), response_id=found_response, invitation_id=invitation_id, team_id=team_id
+    return _stored(row)
+
+
+def summary_stored_of(*, document: SummaryDocument) -> StoredPdf | None:
+    """The ready PDF of this document to serve (None when it has none), in one query."""
+    row = (
+        SummaryDocument.objects.filter(pk=document.pk, status=SummaryStatus.READY)
+        .values_list(*_STORED_FIELDS)
+        .first()
     )
+    return _stored(row)
+
+
+def summary_file_lost(*, stored: StoredPdf) -> None:
+    """The storage has no file by the name the row gives (deleted by hand, a restore that
+    did not bring the files, a web server that does not see the workers' folder).
+
+    The document becomes failed, its error saying so (no patient data), so the next request
+    (this one, through ``summary_request(retry_failed=True)``) renders it again. Only when
+    the row still names that file: a render that has replaced it meanwhile is kept.
+    """
+    lost = SummaryDocument.objects.filter(
+        pk=stored.document_id, status=SummaryStatus.READY, file=stored.file
+    ).update(status=SummaryStatus.FAILED, file=None, error="stored file missing")
+    if lost:
+        logger.error(
+            "summary document %s: its stored file %s is missing; it will be rendered again",
+            stored.document_id,
+            stored.file,
+        )
 
 
 def summary_pdf_bytes(*, document: SummaryDocument) -> bytes:
-    """The stored PDF of a ready document (read only when it is served)."""
-    data = SummaryDocument.objects.filter(pk=document.pk).values_list("pdf", flat=True).first()
-    return bytes(data) if data is not None else b""
+    """The whole stored PDF of a ready document, read into memory (for tests and commands;
+    the download views stream it instead)."""
+    stored = summary_stored_of(document=document)
+    if stored is None:
+        return b""
+    if stored.file is None:
+        return stored.pdf or b""
+    opened = summary_file_open(stored.file)
+    if opened is None:
+        return b""
+    with opened:
+        return opened.read()

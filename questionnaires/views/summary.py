@@ -9,21 +9,28 @@
 * ``patient_summary_pdf``: ``p/<token>/summary.pdf``, the patient's own copy, in their
   language, once they have submitted.
 
-A stored PDF is served as it is; a missing one is requested (with the immediate task
+A stored PDF is served as it is, streamed from the summary storage (``FileResponse``: the
+file is never read whole into memory; behind nginx with ``SUMMARY_X_ACCEL_PREFIX`` set,
+nginx sends it and Python only checks access and audits). Rows from before the storage
+are served from their ``pdf`` bytes. A missing one is requested (with the immediate task
 backend it is made during the request; with the database backend a page says it is being
-prepared and refreshes). Every PDF served is audit-logged.
+prepared and refreshes); so is one whose file has gone missing from the storage. Every PDF
+served is audit-logged.
 """
 
 from __future__ import annotations
 
+import io
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.cache import add_never_cache_headers
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_http_methods
 
 from questionnaires.i18n import is_language
@@ -34,10 +41,12 @@ from questionnaires.services.audit import audit_record
 from questionnaires.services.summaries import (
     StoredPdf,
     clinician_language,
-    summary_pdf_bytes,
+    summary_file_lost,
     summary_request,
+    summary_stored_of,
     summary_stored_pdf,
 )
+from questionnaires.services.summary_files import summary_file_exists, summary_file_open
 from questionnaires.summary.context import SummaryUnavailable, summary_context_build
 from questionnaires.summary.render import SUMMARY_TEMPLATE_VERSION
 from questionnaires.views.access import clinician_required
@@ -96,10 +105,30 @@ def summary_page_context(*, request: HttpRequest, response: Response) -> dict:
     }
 
 
-def _pdf_response(data: bytes, *, filename: str) -> HttpResponse:
-    response = HttpResponse(data, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Content-Length"] = str(len(data))
+def _x_accel_prefix() -> str:
+    prefix = getattr(settings, "SUMMARY_X_ACCEL_PREFIX", "")
+    return prefix.rstrip("/") + "/" if prefix else ""
+
+
+def _pdf_response(stored: StoredPdf, *, filename: str) -> HttpResponse | None:
+    """The download of a stored PDF: streamed from the storage (or handed to nginx), or for
+    a row from before the storage its bytes; None when the row's file is missing."""
+    prefix = _x_accel_prefix()
+    if stored.file is None:  # a row from before the storage: its bytes, already in memory
+        response = FileResponse(io.BytesIO(stored.pdf or b""), content_type="application/pdf")
+    elif prefix:
+        if not summary_file_exists(stored.file):
+            return None
+        # nginx (an ``internal`` location over the storage folder) sends the file; it keeps
+        # this response's Content-Type, Content-Disposition and Cache-Control.
+        response = HttpResponse(content_type="application/pdf")
+        response["X-Accel-Redirect"] = prefix + stored.file
+    else:
+        opened = summary_file_open(stored.file)
+        if opened is None:
+            return None
+        response = FileResponse(opened, content_type="application/pdf")  # closes the file
+    response["Content-Disposition"] = content_disposition_header(True, filename)
     add_never_cache_headers(response)  # patient data: never in a shared or browser cache
     return response
 
@@ -139,12 +168,62 @@ def _stored_or_requested(
     )
     if document.status != SummaryStatus.READY:
         return document
-    return StoredPdf(
-        pdf=summary_pdf_bytes(document=document),
-        response_id=response.pk,
-        invitation_id=response.invitation_id,
-        team_id=response.invitation.team_id if response.invitation else None,
+    stored = summary_stored_of(document=document)
+    return stored if stored is not None else document
+
+
+def _served(
+    request: HttpRequest, stored: StoredPdf, *, filename: str, actor, audience: str, language: str
+) -> HttpResponse | SummaryDocument:
+    """The download, audited; or, when the row's file is missing from the storage, the
+    document (now failed, so asking again renders it anew) whose status to show."""
+    answer = _pdf_response(stored, filename=filename)
+    if answer is None:
+        summary_file_lost(stored=stored)
+        return SummaryDocument.objects.defer("pdf").get(pk=stored.document_id)
+    _audit_download(request, stored=stored, actor=actor, audience=audience, language=language)
+    return answer
+
+
+def _download(
+    request: HttpRequest,
+    stored: StoredPdf | None,
+    *,
+    fetch: Callable[[], Response],
+    filename: Callable[[StoredPdf], str],
+    actor,
+    audience: str,
+    language: str,
+) -> tuple[HttpResponse | SummaryDocument, Response | None]:
+    """Serve ``stored`` (found by the view's first query). When there is none, or its file
+    is lost, fetch the response (``fetch``: its access check), ask for the document and
+    serve it if it is ready; else return the document whose status to show."""
+    if stored is not None:
+        served = _served(
+            request,
+            stored,
+            filename=filename(stored),
+            actor=actor,
+            audience=audience,
+            language=language,
+        )
+        if not isinstance(served, SummaryDocument):
+            return served, None
+    response = fetch()
+    outcome = _stored_or_requested(response, audience=audience, language=language)
+    if isinstance(outcome, SummaryDocument):
+        return outcome, response
+    # Lost again right after rendering (the web server does not see the workers' storage):
+    # the failed document says so, rather than rendering again in a loop.
+    served = _served(
+        request,
+        outcome,
+        filename=filename(outcome),
+        actor=actor,
+        audience=audience,
+        language=language,
     )
+    return served, response
 
 
 @require_http_methods(["GET", "HEAD"])
@@ -159,32 +238,34 @@ def response_summary_pdf(request: HttpRequest, pk: int, *, teams) -> HttpRespons
         audience=audience,
         language=language,
     )
-    if stored is None:
-        response = get_object_or_404(
+    outcome, response = _download(
+        request,
+        stored,
+        fetch=lambda: get_object_or_404(
             responses_for_user(request.user)
             .select_related("invitation__team", "result")
             .filter(status=ResponseStatus.SUBMITTED, result__isnull=False),
             pk=pk,
-        )
-        outcome = _stored_or_requested(response, audience=audience, language=language)
-        if isinstance(outcome, SummaryDocument):
-            page_response = render(
-                request,
-                "summary/pdf_status.html",
-                {
-                    **_status_context(outcome),
-                    "response": response,
-                    "back_url": reverse("clinician:response_detail", args=[response.pk]),
-                },
-                status=503 if outcome.status == SummaryStatus.FAILED else 202,
-            )
-            add_never_cache_headers(page_response)
-            return page_response
-        stored = outcome
-    _audit_download(
-        request, stored=stored, actor=request.user, audience=audience, language=language
+        ),
+        filename=lambda served: f"summary-{served.response_id}-{language}.pdf",
+        actor=request.user,
+        audience=audience,
+        language=language,
     )
-    return _pdf_response(stored.pdf, filename=f"summary-{stored.response_id}-{language}.pdf")
+    if not isinstance(outcome, SummaryDocument):
+        return outcome
+    page_response = render(
+        request,
+        "summary/pdf_status.html",
+        {
+            **_status_context(outcome),
+            "response": response,
+            "back_url": reverse("clinician:response_detail", args=[pk]),
+        },
+        status=503 if outcome.status == SummaryStatus.FAILED else 202,
+    )
+    add_never_cache_headers(page_response)
+    return page_response
 
 
 @require_http_methods(["GET", "HEAD"])
@@ -204,18 +285,27 @@ def patient_summary_pdf(request: HttpRequest, journey: Journey) -> HttpResponse:
         audience=audience,
         language=language,
     )
-    if stored is None:
+
+    def submitted() -> Response:
         if getattr(response, "result", None) is None:
             raise Http404
-        outcome = _stored_or_requested(response, audience=audience, language=language)
-        if isinstance(outcome, SummaryDocument):
-            return page(
-                request,
-                "summary/patient_pdf_status.html",
-                {**_status_context(outcome), "back_url": journey.url("done")},
-                journey=journey,
-                status=503 if outcome.status == SummaryStatus.FAILED else 202,
-            )
-        stored = outcome
-    _audit_download(request, stored=stored, actor=None, audience=audience, language=language)
-    return _pdf_response(stored.pdf, filename="my-summary.pdf")
+        return response
+
+    outcome, _response = _download(
+        request,
+        stored,
+        fetch=submitted,
+        filename=lambda served: "my-summary.pdf",
+        actor=None,
+        audience=audience,
+        language=language,
+    )
+    if not isinstance(outcome, SummaryDocument):
+        return outcome
+    return page(
+        request,
+        "summary/patient_pdf_status.html",
+        {**_status_context(outcome), "back_url": journey.url("done")},
+        journey=journey,
+        status=503 if outcome.status == SummaryStatus.FAILED else 202,
+    )

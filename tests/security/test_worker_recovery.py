@@ -22,7 +22,7 @@ from django_tasks_db.models import DBTaskResult
 
 from questionnaires.models import SummaryDocument
 from questionnaires.models.response import SummaryStatus
-from questionnaires.services.summaries import summary_request
+from questionnaires.services.summaries import summary_pdf_bytes, summary_request
 from questionnaires.worker import LOST_TASK_CLASS_PATH
 from tests.security.live import database_url_for_subprocesses
 from tests.summary.builders import demo_answers, demo_content_ensure, submitted_response_for
@@ -144,7 +144,7 @@ def test_a_render_whose_worker_was_killed_is_finished_by_another_within_the_leas
     stored = SummaryDocument.objects.filter(result=document.result, audience="clinician")
     assert stored.count() == 1
     rendered = stored.get()
-    assert bytes(rendered.pdf).startswith(b"%PDF-")
+    assert summary_pdf_bytes(document=rendered).startswith(b"%PDF-")
     assert rendered.attempts == 2  # the killed claim and the rescue
     assert "reclaimed 1 abandoned summary render" in second_log.read_text(errors="replace")
     # The killed worker's task row is closed too, so the queue shows nothing running.

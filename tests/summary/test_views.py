@@ -103,10 +103,14 @@ def test_the_team_downloads_the_pdf_and_each_download_is_audited(client, demo, c
     first = client.get(_pdf_url(response_id))
     assert first.status_code == 200
     assert first["Content-Type"] == "application/pdf"
-    assert first.content.startswith(b"%PDF-")
+    assert first.streaming  # streamed from the storage, never read whole into memory
+    body = first.getvalue()
+    assert body.startswith(b"%PDF-")
+    assert first["Content-Length"] == str(len(body))
+    assert first["Content-Disposition"] == f'attachment; filename="summary-{response_id}-en.pdf"'
     assert "no-store" in first["Cache-Control"]
     second = client.get(_pdf_url(response_id))
-    assert second.content == first.content
+    assert second.getvalue() == body
     document = SummaryDocument.objects.get(result__response_id=response_id)
     assert document.attempts == 1  # the second download did not render again
     events = list(_downloads(response_id))
@@ -184,7 +188,8 @@ def test_the_patient_downloads_their_copy_in_their_language(client, patient_jour
     token, response = patient_journey
     answer = client.get(reverse("patient:summary_pdf", kwargs={"token": token}))
     assert answer.status_code == 200
-    assert answer.content.startswith(b"%PDF-")
+    assert answer.getvalue().startswith(b"%PDF-")
+    assert answer["Content-Disposition"] == 'attachment; filename="my-summary.pdf"'
     document = SummaryDocument.objects.get(result__response=response)
     assert (document.audience, document.language) == ("patient", "zh-hans")
     (event,) = _downloads(response.pk)
@@ -292,3 +297,148 @@ def test_a_damaged_stored_weighing_is_said_first_and_the_answers_still_show(
     assert "flag-answer" in flags  # the answers' own red flags are still raised
     assert "the stored result could not be read (see the first section)" in html
     assert "no condition was given" not in html
+
+
+# --- where the stored PDF comes from: the storage, streamed; old rows' bytes ----------------
+
+FAKE_PDF = b"%PDF-1.7 a stand-in for a rendered summary"
+
+
+def _fake_renders(monkeypatch) -> None:
+    from types import SimpleNamespace
+
+    from questionnaires.services import summaries
+
+    monkeypatch.setattr(
+        summaries, "summary_pdf", lambda **kwargs: SimpleNamespace(pdf=FAKE_PDF, pages=1)
+    )
+
+
+def _ready_document(response_id: int, **fields) -> SummaryDocument:
+    from questionnaires.models import Result
+    from questionnaires.summary.render import SUMMARY_TEMPLATE_VERSION
+
+    return SummaryDocument.objects.create(
+        result=Result.objects.get(response_id=response_id),
+        audience="clinician",
+        language="en",
+        template_version=SUMMARY_TEMPLATE_VERSION,
+        status=SummaryStatus.READY,
+        pages=1,
+        **fields,
+    )
+
+
+def test_a_stored_pdf_is_streamed_from_the_storage(
+    client, demo, clinician, summary_storage, monkeypatch
+):
+    from django.http import FileResponse
+
+    _fake_renders(monkeypatch)
+    response_id = demo.responses["sle"]
+    client.login(username="clinician-a", password=PASSWORD)
+    answer = client.get(_pdf_url(response_id))
+    assert isinstance(answer, FileResponse)
+    assert answer.getvalue() == FAKE_PDF
+    document = SummaryDocument.objects.get(result__response_id=response_id)
+    assert document.pdf is None  # nothing in the row
+    assert (summary_storage / document.file.name).read_bytes() == FAKE_PDF
+
+
+def test_an_old_row_with_its_bytes_in_the_database_is_still_served(client, demo, clinician):
+    response_id = demo.responses["sle"]
+    _ready_document(response_id, pdf=b"%PDF-1.4 rendered before the file storage")
+    client.login(username="clinician-a", password=PASSWORD)
+    answer = client.get(_pdf_url(response_id))
+    assert answer.status_code == 200
+    body = answer.getvalue()
+    assert body == b"%PDF-1.4 rendered before the file storage"
+    assert answer["Content-Length"] == str(len(body))
+    assert "no-store" in answer["Cache-Control"]
+    assert _downloads(response_id).count() == 1
+
+
+def test_a_lost_file_is_prepared_again_not_a_server_error(
+    client, demo, clinician, settings, summary_storage
+):
+    settings.TASKS = NO_WORKER
+    response_id = demo.responses["sle"]
+    document = _ready_document(response_id, file="0123456789abcdef0123456789abcdef.pdf")
+    client.login(username="clinician-a", password=PASSWORD)
+    answer = client.get(_pdf_url(response_id))
+    assert answer.status_code == 202
+    assert b"being prepared" in answer.content
+    document.refresh_from_db()
+    assert (document.status, document.file.name) == (SummaryStatus.PENDING, None)
+    assert document.error == "stored file missing"
+    assert not _downloads(response_id).exists()
+
+
+def test_a_lost_file_is_rendered_again_and_served_at_once_with_an_immediate_queue(
+    client, demo, clinician, summary_storage, monkeypatch
+):
+    _fake_renders(monkeypatch)
+    response_id = demo.responses["sle"]
+    _ready_document(response_id, file="0123456789abcdef0123456789abcdef.pdf")
+    client.login(username="clinician-a", password=PASSWORD)
+    answer = client.get(_pdf_url(response_id))
+    assert answer.status_code == 200
+    assert answer.getvalue() == FAKE_PDF
+    assert _downloads(response_id).count() == 1
+
+
+def test_a_file_lost_again_right_after_rendering_says_it_failed(
+    client, demo, clinician, summary_storage, monkeypatch
+):
+    """The web server cannot see the files the render wrote: a failure page, no loop."""
+    from questionnaires.views import summary as views
+
+    _fake_renders(monkeypatch)
+    monkeypatch.setattr(views, "summary_file_open", lambda name: None)
+    client.login(username="clinician-a", password=PASSWORD)
+    answer = client.get(_pdf_url(demo.responses["sle"]))
+    assert answer.status_code == 503
+    assert b"could not be made" in answer.content
+
+
+def test_the_patients_lost_file_is_prepared_again(
+    client, patient_journey, settings, summary_storage
+):
+    token, response = patient_journey
+    settings.TASKS = NO_WORKER
+    from questionnaires.summary.render import SUMMARY_TEMPLATE_VERSION
+
+    SummaryDocument.objects.create(
+        result=response.result,
+        audience="patient",
+        language="zh-hans",
+        template_version=SUMMARY_TEMPLATE_VERSION,
+        status=SummaryStatus.READY,
+        file="0123456789abcdef0123456789abcdef.pdf",
+    )
+    answer = client.get(reverse("patient:summary_pdf", kwargs={"token": token}))
+    assert answer.status_code == 202
+    assert not _downloads(response.pk).exists()
+
+
+def test_behind_nginx_the_file_is_handed_over_with_x_accel_redirect(
+    client, demo, clinician, settings, summary_storage, monkeypatch
+):
+    _fake_renders(monkeypatch)
+    response_id = demo.responses["sle"]
+    client.login(username="clinician-a", password=PASSWORD)
+    client.get(_pdf_url(response_id))  # rendered and stored
+    settings.SUMMARY_X_ACCEL_PREFIX = "/_summaries"
+    answer = client.get(_pdf_url(response_id))
+    name = SummaryDocument.objects.get(result__response_id=response_id).file.name
+    assert answer.status_code == 200
+    assert answer["X-Accel-Redirect"] == f"/_summaries/{name}"
+    assert answer.content == b""  # nginx sends the file
+    assert answer["Content-Type"] == "application/pdf"
+    assert answer["Content-Disposition"] == f'attachment; filename="summary-{response_id}-en.pdf"'
+    assert "no-store" in answer["Cache-Control"]
+    assert _downloads(response_id).count() == 2
+    # A lost file is not handed to nginx (its 404 would be no clear page).
+    (summary_storage / name).unlink()
+    settings.TASKS = NO_WORKER
+    assert client.get(_pdf_url(response_id)).status_code == 202
