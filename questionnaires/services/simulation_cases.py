@@ -18,6 +18,9 @@ checks both the same way, against the output of ``services.weighing.simulation_r
 - ``conflicts``: option → the conflict kinds it must have, exactly (``[]``: none).
 - ``cautions``: rule ids that must raise a caution on some ranked option; as an object,
   option → rule ids that option must carry.
+- ``cautions_not``: rule ids that must not raise a caution on any ranked option (e.g. a
+  "mild disease" caution for a patient whose relapses show active disease); as an object,
+  option → rule ids that option must not carry.
 - ``adjusted``: option → rule ids or built-in codes (``same_class_did_not_work``) that
   must have adjusted one of its criterion values.
 - ``close_call``: whether the result must (true) or must not (false) be a close call.
@@ -54,6 +57,7 @@ EXPECTATION_KEYS = frozenset(
         "not_suitable",
         "conflicts",
         "cautions",
+        "cautions_not",
         "adjusted",
         "close_call",
     }
@@ -131,6 +135,7 @@ def expectation_failures(*, expect: Mapping[str, Any], simulation: Mapping[str, 
         if found != sorted(set(kinds)):
             failures.append(f"conflicts of {option_id!r} are {found}, expected {sorted(kinds)}")
     failures += _caution_failures(expect.get("cautions") or [], ranked)
+    failures += _unwanted_caution_failures(expect.get("cautions_not") or [], ranked)
     for option_id, labels in (expect.get("adjusted") or {}).items():
         adjustments = member(ranked.get(option_id), "adjustments", ())
         found = set().union(*(_reason_labels(member(a, "reason")) for a in adjustments))
@@ -170,23 +175,39 @@ def _not_suitable_failures(
     return failures
 
 
+def _cautions_of(option: Any) -> set[str]:
+    return set().union(*(_reason_labels(reason) for reason in member(option, "cautions")))
+
+
 def _caution_failures(
     wanted: Sequence[str] | Mapping[str, Sequence[str]], ranked: Mapping[str, Any]
 ) -> list[str]:
-    def cautions_of(option: Any) -> set[str]:
-        return set().union(*(_reason_labels(reason) for reason in member(option, "cautions")))
-
     if isinstance(wanted, Mapping):
         failures = []
         for option_id, rule_ids in wanted.items():
-            found = cautions_of(ranked[option_id]) if option_id in ranked else set()
+            found = _cautions_of(ranked[option_id]) if option_id in ranked else set()
             missing = [rule_id for rule_id in rule_ids if rule_id not in found]
             if missing:
                 failures.append(f"{option_id!r} lacks the caution(s) {missing}")
         return failures
-    everywhere = set().union(*(cautions_of(option) for option in ranked.values()))
+    everywhere = set().union(*(_cautions_of(option) for option in ranked.values()))
     missing = [rule_id for rule_id in wanted if rule_id not in everywhere]
     return [f"no option carries the caution(s) {missing}"] if missing else []
+
+
+def _unwanted_caution_failures(
+    unwanted: Sequence[str] | Mapping[str, Sequence[str]], ranked: Mapping[str, Any]
+) -> list[str]:
+    if isinstance(unwanted, Mapping):
+        pairs = [(option_id, set(rule_ids)) for option_id, rule_ids in unwanted.items()]
+    else:
+        pairs = [(option_id, set(unwanted)) for option_id in ranked]
+    failures = []
+    for option_id, rule_ids in pairs:
+        found = sorted(_cautions_of(ranked[option_id]) & rule_ids) if option_id in ranked else []
+        if found:
+            failures.append(f"{option_id!r} carries the caution(s) {found}, which must not fire")
+    return failures
 
 
 # --- stored cases -------------------------------------------------------------------------

@@ -115,7 +115,7 @@ def answers_prepared_from(
     for key, slugs in history.items():
         if slugs:
             derived[key] = slugs
-    highly_active = _ms_highly_active(pruned)
+    highly_active = ms_highly_active(pruned)
     if highly_active is not None:
         derived[MS_HIGHLY_ACTIVE] = highly_active
     active = disease_active(pruned, scales)
@@ -125,11 +125,23 @@ def answers_prepared_from(
     return PreparedAnswers(visibility, pruned, dropped, scales, derived)
 
 
-def _ms_highly_active(pruned: Mapping[str, Any]) -> bool | None:
+def ms_highly_active(pruned: Mapping[str, Any]) -> bool | None:
+    """Highly active relapsing MS as a patient can report it (``MS_HIGHLY_ACTIVE``); None
+    when the relapses were not answered."""
     relapses = pruned.get(MS_RELAPSES_KEY)
     if not isinstance(relapses, int | Decimal) or isinstance(relapses, bool):
         return None
     return relapses >= 2 or (relapses >= 1 and pruned.get(MS_MRI_KEY) == "yes")
+
+
+def ms_active_beyond_the_score(pruned: Mapping[str, Any]) -> bool:
+    """A relapse in the last 12 months or new MRI activity: MS activity that the symptom
+    score (``activity_multiple_sclerosis``) does not measure. The same answers stop the
+    "mild disease" cautions (rules ``mild_disease_multiple_sclerosis`` and
+    ``mild_disease_added_options``; ECTRIMS/EAN 2018)."""
+    relapses = pruned.get(MS_RELAPSES_KEY)
+    relapsed = isinstance(relapses, int | Decimal) and not isinstance(relapses, bool)
+    return (relapsed and relapses >= 1) or pruned.get(MS_MRI_KEY) == "yes"
 
 
 def disease_active(pruned: Mapping[str, Any], scales: Sequence[ScaleResult]) -> bool | None:

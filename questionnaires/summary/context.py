@@ -21,6 +21,7 @@ Audience: ``clinician`` (clinical wording, red flags with why they matter) or ``
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -54,6 +55,8 @@ from questionnaires.services.weighing_input import (
     CONDITION_KEY,
     CURRENT_TREATMENT_KEY,
     PRIOR_GROUP_KEY,
+    ms_active_beyond_the_score,
+    ms_highly_active,
 )
 from questionnaires.summary import charts, explain
 from questionnaires.summary import flags as flag_rules
@@ -162,7 +165,9 @@ def summary_context_from(fetched: Fetched, *, language: str, audience: str) -> S
         scores = read_scales(result.scores)
         header = _header(response, definition, answers, scores)
         priorities, legend = priorities_of(weighing)
-        activity = tuple(_activity(definition, scores, fetched.earlier, response))
+        activity = tuple(
+            _activity(definition, scores, fetched.earlier, response, answers, audience=audience)
+        )
         sections = answer_sections_of(
             definition, answers, activity=activity, patient_language=response.language
         )
@@ -406,6 +411,9 @@ def _activity(
     scores: Sequence[ScaleSnapshot],
     earlier: Sequence[EarlierResult],
     response: Response,
+    answers: Mapping[str, Any],
+    *,
+    audience: str,
 ) -> list[ScaleRow]:
     scales = {scale.key: scale for scale in definition.scales}
     rows = []
@@ -415,8 +423,43 @@ def _activity(
             continue
         if not _scale_is_shown(score):
             continue
-        rows.append(_scale_row(scale, score, earlier, response))
+        row = _scale_row(scale, score, earlier, response)
+        note = _band_note(score, answers, audience=audience)
+        rows.append(dataclasses.replace(row, band_note=note) if note else row)
     return rows
+
+
+MS_SCALE_KEY = "activity_multiple_sclerosis"
+QUIET_BANDS = frozenset({"none", "mild"})
+
+
+def _band_note(score: Mapping[str, Any], answers: Mapping[str, Any], *, audience: str) -> str:
+    """Why a quiet band is not the activity verdict, or "".
+
+    The MS activity summary scores symptoms (walking, fatigue, daily life, change); relapses
+    and MRI activity are asked beside it and are not scored. Its scoring is left as it is;
+    when the band is none/mild but a relapse in 12 months or new MRI activity shows active
+    MS (ECTRIMS/EAN 2018), the summary says so beside the band, in the words the weighing
+    uses (docs/clinical-safety.md, H13)."""
+    if score.key != MS_SCALE_KEY or score.severity not in QUIET_BANDS:
+        return ""
+    if not ms_active_beyond_the_score(answers):
+        return ""
+    if audience != CLINICIAN:
+        return gettext(
+            "This score covers your symptoms only. Your answers about relapses or MRI scans "
+            "show that your MS has been active."
+        )
+    if ms_highly_active(answers):
+        return gettext(
+            "Symptom score only, not the activity verdict: the relapse and MRI answers show "
+            "highly active relapsing MS (2 or more relapses in 12 months, or a relapse with "
+            "new MRI activity; ECTRIMS/EAN 2018)."
+        )
+    return gettext(
+        "Symptom score only, not the activity verdict: a relapse in the last 12 months or "
+        "new MRI activity shows active MS (ECTRIMS/EAN 2018)."
+    )
 
 
 def _scale_row(

@@ -89,6 +89,9 @@ class ScaleRow:
     change: str  # since the previous visit, with its direction in words
     visits: int  # how many visits the trend shows
     chart: SafeString | None
+    # Beside the band when other answers contradict it (a "mild" MS symptom score with
+    # relapses or MRI activity): the band is then not the activity verdict.
+    band_note: str = ""
 
 
 @dataclass(frozen=True)

@@ -1110,6 +1110,82 @@ def test_mild_disease_cautions_exactly_the_moderate_to_severe_options() -> None:
         assert not any(r["id"].startswith("mild_") for r in rules_hitting(therapy["slug"], severe))
 
 
+def _mild_gates(node: Any) -> Iterator[tuple[str, list[Any]]]:
+    """Each place a condition tests an activity scale for the none/mild band: the disease
+    and the clauses that hold with it (the siblings in its ``all``, or the test alone)."""
+
+    def gate(leaf: Any) -> str | None:
+        if not isinstance(leaf, Mapping) or "q" not in leaf:
+            return None
+        match = re.fullmatch(r"scale\.activity_(\w+)\.severity", leaf["q"])
+        value = leaf.get("value")
+        values = value if isinstance(value, list) else [value]
+        return match.group(1) if match and "mild" in values else None
+
+    if not isinstance(node, Mapping):
+        return
+    if "all" in node:
+        for child in node["all"]:
+            disease = gate(child)
+            if disease:
+                yield disease, list(node["all"])
+    elif (disease := gate(node)) is not None:
+        yield disease, [node]
+    for key in ("all", "any"):
+        for child in node.get(key, []):
+            if "q" not in child:
+                yield from _mild_gates(child)
+    if "not" in node:
+        yield from _mild_gates(node["not"])
+
+
+def test_every_mild_disease_caution_uses_its_conditions_one_definition_of_mild() -> None:
+    """Issue 8 class 4: "mild" for a condition is defined once, by ``mild_disease_<disease>``
+    (for MS: a none/mild symptom score and no relapse in 12 months and no new MRI activity,
+    ECTRIMS/EAN 2018). Any other rule that says "mild" for that condition tests the same
+    clauses, so a highly active MS patient is never told elsewhere that the disease is mild."""
+    by_id = {rule["id"]: rule for rule in rules()}
+    checked = set()
+    for rule in rules():
+        if rule.get("active") is False:
+            continue
+        for disease, clauses in _mild_gates(rule["condition"]):
+            canonical = by_id.get(f"mild_disease_{disease}")
+            if canonical is None or canonical is rule:
+                continue
+            missing = [clause for clause in canonical["condition"]["all"] if clause not in clauses]
+            assert missing == [], (rule["id"], disease, missing)
+            checked.add((rule["id"], disease))
+    assert ("mild_disease_added_options", "multiple_sclerosis") in checked
+
+
+# Answers that show activity the symptom score does not measure: with any of them, no
+# "mild disease" caution may fire, whatever the score (docs/weighing.md, section 6).
+ACTIVITY_BEYOND_THE_SCORE = [
+    ("multiple_sclerosis", {"ms_relapses_12m": 1}),
+    ("multiple_sclerosis", {"ms_relapses_12m": 2, "ms_mri_activity": "yes"}),
+    ("multiple_sclerosis", {"ms_relapses_12m": 0, "ms_mri_activity": "yes"}),
+    ("psoriasis", {"pso_joint_pain": True}),
+    ("psoriasis", {"pso_visible_areas": ["nails"]}),
+]
+
+
+@pytest.mark.parametrize(("disease", "activity"), ACTIVITY_BEYOND_THE_SCORE)
+@pytest.mark.parametrize("band", ["none", "mild"])
+def test_no_mild_caution_when_other_answers_show_activity(
+    disease: str, activity: dict[str, Any], band: str
+) -> None:
+    answers = {"condition": disease, f"scale.activity_{disease}.severity": band, **activity}
+    for therapy, indicated, _ in indications():
+        if indicated != disease:
+            continue
+        mild = [r["id"] for r in rules_hitting(therapy["slug"], answers)]
+        assert not [rule_id for rule_id in mild if rule_id.startswith("mild_")], (
+            therapy["slug"],
+            mild,
+        )
+
+
 NO_PROBLEMS = st.fixed_dictionaries(
     {
         "condition": st.sampled_from(DISEASES),

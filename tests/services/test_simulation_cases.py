@@ -61,12 +61,14 @@ def test_a_met_expectation_has_no_failures():
             not_suitable={"gamma": ["pregnancy_gamma"], "delta": ["did_not_work_before"]},
             conflicts={"alpha": ["above_risk_limit"], "beta": []},
             cautions=["ibd"],
+            cautions_not=["tb"],
             adjusted={"beta": ["same_class_did_not_work"]},
             close_call=False,
         )
         == []
     )
     assert failures(not_suitable=["delta", "gamma"], cautions={"alpha": ["ibd"]}) == []
+    assert failures(cautions_not={"beta": ["ibd"], "gamma": ["ibd"]}) == []
 
 
 @pytest.mark.parametrize(
@@ -87,6 +89,8 @@ def test_a_met_expectation_has_no_failures():
         ({"conflicts": {"gamma": []}}, "conflicts of 'gamma' expected, but it is not suitable now"),
         ({"cautions": ["tb"]}, "no option carries the caution(s) ['tb']"),
         ({"cautions": {"beta": ["ibd"]}}, "'beta' lacks the caution(s) ['ibd']"),
+        ({"cautions_not": ["ibd"]}, "'alpha' carries the caution(s) ['ibd'], which must not"),
+        ({"cautions_not": {"alpha": ["ibd", "tb"]}}, "'alpha' carries the caution(s) ['ibd']"),
         ({"adjusted": {"alpha": ["same_class_did_not_work"]}}, "'alpha' was not adjusted by"),
         ({"close_call": True}, "close call is False, expected True"),
         ({"leadr": "alpha"}, "unknown expectation key(s): leadr"),

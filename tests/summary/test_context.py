@@ -6,11 +6,17 @@ from decimal import Decimal
 
 import pytest
 
-from questionnaires.models import Response, Result
+from questionnaires.models import Questionnaire, Response, Result
 from questionnaires.selectors.definitions import version_definition
 from questionnaires.summary.context import summary_context_build
 from questionnaires.summary.flags import FlagKind
-from tests.summary.builders import CHINESE_TEXT, COMMON, CONDITIONS
+from tests.summary.builders import (
+    CHINESE_TEXT,
+    COMMON,
+    CONDITIONS,
+    demo_answers,
+    submitted_demo_response,
+)
 
 
 def _definition(response_id: int):
@@ -213,3 +219,64 @@ def test_the_stored_red_flag_count_is_the_number_the_summary_shows(demo, conditi
     response_id = demo.responses[condition]
     context = summary_context_build(response=response_id, language="en", audience="clinician")
     assert Result.objects.get(response_id=response_id).red_flags == len(context.flags)
+
+
+QUIET_MS_SYMPTOMS = {
+    "ms_walking": "no_problem",
+    "ms_fatigue": 3,
+    "ms_daily_life": 3,
+    "ms_symptoms_change": "same_or_better",
+}
+
+
+def _ms_activity(team, audience: str = "clinician", **activity):
+    response = submitted_demo_response(
+        questionnaire=Questionnaire.objects.get(slug="treatment-discussion"),
+        condition="multiple_sclerosis",
+        patient_ref="MS-BAND",
+        team=team,
+        answers=demo_answers("multiple_sclerosis", **QUIET_MS_SYMPTOMS, **activity),
+    )
+    (row,) = _build(response.pk, audience=audience).activity
+    assert row.key == "activity_multiple_sclerosis"
+    return row
+
+
+def test_a_mild_ms_band_is_not_the_verdict_when_relapses_and_mri_show_high_activity(team):
+    """Issue 8 class 4 (docs/clinical-safety.md H13): the symptom score of the golden case
+    highly_active_ms_high_efficacy_first reads "Mild activity"; beside it the clinician reads
+    that the relapses and MRI show highly active MS, and the patient that their MS has been
+    active. The score itself is unchanged."""
+    row = _ms_activity(team, ms_relapses_12m=2, ms_mri_activity="yes")
+    assert (row.score, row.severity, row.band) == ("1.5", "mild", "Mild activity")
+    assert row.band_note.startswith("Symptom score only, not the activity verdict")
+    assert "highly active relapsing MS" in row.band_note
+    patient = _ms_activity(team, audience="patient", ms_relapses_12m=2, ms_mri_activity="yes")
+    assert "your MS has been active" in patient.band_note
+
+
+@pytest.mark.parametrize(
+    ("activity", "highly_active"),
+    [
+        ({"ms_relapses_12m": 1, "ms_mri_activity": "no"}, False),
+        ({"ms_relapses_12m": 0, "ms_mri_activity": "yes"}, False),
+        ({"ms_relapses_12m": 1, "ms_mri_activity": "yes"}, True),
+    ],
+)
+def test_any_relapse_or_mri_activity_qualifies_a_quiet_ms_band(team, activity, highly_active):
+    row = _ms_activity(team, **activity)
+    assert row.severity == "mild"
+    assert row.band_note
+    assert ("highly active relapsing MS" in row.band_note) is highly_active
+
+
+def test_a_quiet_ms_band_with_no_relapse_and_no_mri_activity_has_no_note(team):
+    row = _ms_activity(team, ms_relapses_12m=0, ms_mri_activity="no")
+    assert row.severity == "mild"
+    assert row.band_note == ""
+
+
+def test_a_moderate_ms_band_has_no_note(demo):
+    (row,) = _build(demo.responses["multiple_sclerosis"]).activity
+    assert row.severity not in ("none", "mild")
+    assert row.band_note == ""
