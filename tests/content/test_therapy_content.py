@@ -1157,6 +1157,7 @@ def test_every_mild_disease_caution_uses_its_conditions_one_definition_of_mild()
             assert missing == [], (rule["id"], disease, missing)
             checked.add((rule["id"], disease))
     assert ("mild_disease_added_options", "multiple_sclerosis") in checked
+    assert ("mild_disease_added_options", "sle") in checked
 
 
 # Answers that show activity the symptom score does not measure: with any of them, no
@@ -1167,6 +1168,11 @@ ACTIVITY_BEYOND_THE_SCORE = [
     ("multiple_sclerosis", {"ms_relapses_12m": 0, "ms_mri_activity": "yes"}),
     ("psoriasis", {"pso_joint_pain": True}),
     ("psoriasis", {"pso_visible_areas": ["nails"]}),
+    # EULAR 2023: kidney and brain/nerve involvement are organ-threatening; a flare is activity.
+    ("sle", {"sle_flares_12m": 1}),
+    ("sle", {"sle_kidney": "yes_now"}),
+    ("sle", {"sle_nephritis": "active"}),
+    ("sle", {"sle_cns": True}),
 ]
 
 
