@@ -26,21 +26,6 @@ ROWS = 13
 
 
 @pytest.fixture
-def demo():
-    return make.team("Demo clinic")
-
-
-@pytest.fixture
-def questionnaire():
-    return make.published_questionnaire()
-
-
-@pytest.fixture
-def clinician(demo):
-    return make.user("clinician", team=demo)
-
-
-@pytest.fixture
 def varied(demo, questionnaire):
     """13 rows whose sort values repeat: shared creation times, null and equal appointments,
     null and equal red-flag counts, so every tie-break and null rule is exercised."""
