@@ -44,6 +44,7 @@ MS_MRI_KEY = "ms_mri_activity"
 SLE_KIDNEY_KEY = "sle_kidney"
 SLE_FLARES_KEY = "sle_flares_12m"
 SLE_NEPHRITIS_KEY = "sle_nephritis"
+SLE_CNS_KEY = "sle_cns"
 VITILIGO_SPREADING_KEY = "vit_spreading"
 
 NO_THERAPY_VALUES = frozenset({"none", "other", ""})
@@ -142,6 +143,21 @@ def ms_active_beyond_the_score(pruned: Mapping[str, Any]) -> bool:
     relapses = pruned.get(MS_RELAPSES_KEY)
     relapsed = isinstance(relapses, int | Decimal) and not isinstance(relapses, bool)
     return (relapsed and relapses >= 1) or pruned.get(MS_MRI_KEY) == "yes"
+
+
+def sle_active_beyond_the_score(pruned: Mapping[str, Any]) -> bool:
+    """A flare in the last 12 months, kidney involvement now, or brain or nerve involvement:
+    lupus activity or organ involvement that the symptom score (``activity_sle``) does not
+    measure. The same answers stop the "mild disease" cautions (rules ``mild_disease_sle``
+    and ``mild_disease_added_options``; EULAR 2023)."""
+    flares = pruned.get(SLE_FLARES_KEY)
+    flared = isinstance(flares, int | Decimal) and not isinstance(flares, bool) and flares >= 1
+    return (
+        flared
+        or pruned.get(SLE_KIDNEY_KEY) == "yes_now"
+        or pruned.get(SLE_NEPHRITIS_KEY) == "active"
+        or pruned.get(SLE_CNS_KEY) is True
+    )
 
 
 def disease_active(pruned: Mapping[str, Any], scales: Sequence[ScaleResult]) -> bool | None:

@@ -57,6 +57,7 @@ from questionnaires.services.weighing_input import (
     PRIOR_GROUP_KEY,
     ms_active_beyond_the_score,
     ms_highly_active,
+    sle_active_beyond_the_score,
 )
 from questionnaires.summary import charts, explain
 from questionnaires.summary import flags as flag_rules
@@ -430,6 +431,7 @@ def _activity(
 
 
 MS_SCALE_KEY = "activity_multiple_sclerosis"
+SLE_SCALE_KEY = "activity_sle"
 QUIET_BANDS = frozenset({"none", "mild"})
 
 
@@ -441,9 +443,11 @@ def _band_note(score: Mapping[str, Any], answers: Mapping[str, Any], *, audience
     when the band is none/mild but a relapse in 12 months or new MRI activity shows active
     MS (ECTRIMS/EAN 2018), the summary says so beside the band, in the words the weighing
     uses (docs/clinical-safety.md, H13)."""
-    if score.key != MS_SCALE_KEY or score.severity not in QUIET_BANDS:
+    if score.severity not in QUIET_BANDS:
         return ""
-    if not ms_active_beyond_the_score(answers):
+    if score.key == SLE_SCALE_KEY:
+        return _sle_band_note(answers, audience=audience)
+    if score.key != MS_SCALE_KEY or not ms_active_beyond_the_score(answers):
         return ""
     if audience != CLINICIAN:
         return gettext(
@@ -459,6 +463,24 @@ def _band_note(score: Mapping[str, Any], answers: Mapping[str, Any], *, audience
     return gettext(
         "Symptom score only, not the activity verdict: a relapse in the last 12 months or "
         "new MRI activity shows active MS (ECTRIMS/EAN 2018)."
+    )
+
+
+def _sle_band_note(answers: Mapping[str, Any], *, audience: str) -> str:
+    """The lupus summary scores fatigue, pain, overall and daily life; flares and kidney,
+    brain or nerve involvement are asked beside it and are not scored (EULAR 2023 counts
+    kidney and neuropsychiatric lupus as organ-threatening; docs/clinical-safety.md, H13)."""
+    if not sle_active_beyond_the_score(answers):
+        return ""
+    if audience != CLINICIAN:
+        return gettext(
+            "This score covers your symptoms only. Your answers about flares, or about your "
+            "kidneys, brain or nerves, show that your lupus needs a closer look."
+        )
+    return gettext(
+        "Symptom score only, not the activity verdict: a flare in the last 12 months, or "
+        "kidney, brain or nerve involvement, shows active or organ-threatening lupus "
+        "(EULAR 2023)."
     )
 
 

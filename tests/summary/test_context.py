@@ -276,6 +276,49 @@ def test_a_quiet_ms_band_with_no_relapse_and_no_mri_activity_has_no_note(team):
     assert row.band_note == ""
 
 
+QUIET_SLE_SYMPTOMS = {"sle_fatigue": 2, "sle_pain": 2, "sle_overall": 2, "sle_daily_life": 2}
+NO_SLE_ORGAN_ACTIVITY = {"sle_flares_12m": 0, "sle_kidney": "no", "sle_cns": False}
+
+
+def _sle_activity(team, audience: str = "clinician", **activity):
+    response = submitted_demo_response(
+        questionnaire=Questionnaire.objects.get(slug="treatment-discussion"),
+        condition="sle",
+        patient_ref="SLE-BAND",
+        team=team,
+        answers=demo_answers(
+            "sle", **QUIET_SLE_SYMPTOMS, **{**NO_SLE_ORGAN_ACTIVITY, **activity}
+        ),
+    )
+    (row,) = _build(response.pk, audience=audience).activity
+    assert row.key == "activity_sle"
+    return row
+
+
+@pytest.mark.parametrize(
+    "activity",
+    [
+        {"sle_flares_12m": 1},
+        {"sle_kidney": "yes_now"},
+        {"sle_cns": True},
+    ],
+)
+def test_a_mild_lupus_band_is_not_the_verdict_with_a_flare_or_organ_involvement(team, activity):
+    """H13 for lupus: active nephritis with few symptoms must not read as mild lupus."""
+    row = _sle_activity(team, **activity)
+    assert (row.severity, row.band) == ("mild", "Mild activity")
+    assert row.band_note.startswith("Symptom score only, not the activity verdict")
+    assert "organ-threatening lupus" in row.band_note
+    patient = _sle_activity(team, audience="patient", **activity)
+    assert "your lupus needs a closer look" in patient.band_note
+
+
+def test_a_quiet_lupus_band_with_no_flare_and_no_organ_involvement_has_no_note(team):
+    row = _sle_activity(team)
+    assert row.severity == "mild"
+    assert row.band_note == ""
+
+
 def test_a_moderate_ms_band_has_no_note(demo):
     (row,) = _build(demo.responses["multiple_sclerosis"]).activity
     assert row.severity not in ("none", "mild")
