@@ -286,9 +286,7 @@ def _sle_activity(team, audience: str = "clinician", **activity):
         condition="sle",
         patient_ref="SLE-BAND",
         team=team,
-        answers=demo_answers(
-            "sle", **QUIET_SLE_SYMPTOMS, **{**NO_SLE_ORGAN_ACTIVITY, **activity}
-        ),
+        answers=demo_answers("sle", **QUIET_SLE_SYMPTOMS, **{**NO_SLE_ORGAN_ACTIVITY, **activity}),
     )
     (row,) = _build(response.pk, audience=audience).activity
     assert row.key == "activity_sle"
