@@ -98,6 +98,11 @@ class LiveServer:
             "SDM_REQUIRE_MFA": "0",
             "GUNICORN_BIND": f"127.0.0.1:{self.port}",
             "GUNICORN_WORKERS": "2",
+            # Which idle worker accepts a request is the kernel's choice, and with kept
+            # database connections one worker could answer a whole sequential attack. A
+            # worker replaced every 10 requests makes several processes serve each test,
+            # each starting with empty local memory: only a shared cache passes.
+            "GUNICORN_CMD_ARGS": "--max-requests 10",
             "GUNICORN_ACCESS_LOG": str(self.access_log),
             "GUNICORN_ERROR_LOG": str(self.error_log),
             "LOG_LEVEL": "INFO",

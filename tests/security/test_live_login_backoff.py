@@ -47,7 +47,7 @@ def test_after_50_wrong_passwords_others_log_in_and_the_attacked_account_after_i
     assert statuses[: FREE_PER_ACCOUNT + 1] == [200] * (FREE_PER_ACCOUNT + 1)
     assert statuses[FREE_PER_ACCOUNT + 1] == 429
     assert retry_afters and all(value and 1 <= int(value) <= 4 for value in retry_afters)
-    assert len(server.worker_pids_in_access_log()) == 2, "both workers must have served"
+    assert len(server.worker_pids_in_access_log()) >= 2, "several workers must have served"
 
     # A colleague at the same clinic address, and one elsewhere, are not locked out.
     same_address = Browser(server, "203.0.113.5")

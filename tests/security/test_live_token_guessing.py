@@ -46,7 +46,7 @@ def test_after_200_wrong_tokens_a_valid_token_still_opens_from_any_address(
     assert statuses[: FREE_PER_ADDRESS + 1] == [404] * (FREE_PER_ADDRESS + 1)
     assert set(statuses[FREE_PER_ADDRESS + 1 :]) == {429}
     assert retry_afters and all(value and 1 <= int(value) <= 120 for value in retry_afters)
-    assert len(server.worker_pids_in_access_log()) == 2, "both workers must have served"
+    assert len(server.worker_pids_in_access_log()) >= 2, "several workers must have served"
 
     status, _headers, body = attacker.get(f"/p/{token}/")
     assert status == 200
