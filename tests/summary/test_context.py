@@ -229,17 +229,23 @@ QUIET_MS_SYMPTOMS = {
 }
 
 
-def _ms_activity(team, audience: str = "clinician", **activity):
+def _activity_row(team, condition: str, answers: dict, *, audience: str):
+    """The activity row of a submitted demo response with these answers."""
     response = submitted_demo_response(
         questionnaire=Questionnaire.objects.get(slug="treatment-discussion"),
-        condition="multiple_sclerosis",
-        patient_ref="MS-BAND",
+        condition=condition,
+        patient_ref=f"{condition}-band",
         team=team,
-        answers=demo_answers("multiple_sclerosis", **QUIET_MS_SYMPTOMS, **activity),
+        answers=demo_answers(condition, **answers),
     )
     (row,) = _build(response.pk, audience=audience).activity
-    assert row.key == "activity_multiple_sclerosis"
+    assert row.key == f"activity_{condition}"
     return row
+
+
+def _ms_activity(team, audience: str = "clinician", **activity):
+    answers = {**QUIET_MS_SYMPTOMS, **activity}
+    return _activity_row(team, "multiple_sclerosis", answers, audience=audience)
 
 
 def test_a_mild_ms_band_is_not_the_verdict_when_relapses_and_mri_show_high_activity(team):
@@ -281,16 +287,8 @@ NO_SLE_ORGAN_ACTIVITY = {"sle_flares_12m": 0, "sle_kidney": "no", "sle_cns": Fal
 
 
 def _sle_activity(team, audience: str = "clinician", **activity):
-    response = submitted_demo_response(
-        questionnaire=Questionnaire.objects.get(slug="treatment-discussion"),
-        condition="sle",
-        patient_ref="SLE-BAND",
-        team=team,
-        answers=demo_answers("sle", **QUIET_SLE_SYMPTOMS, **{**NO_SLE_ORGAN_ACTIVITY, **activity}),
-    )
-    (row,) = _build(response.pk, audience=audience).activity
-    assert row.key == "activity_sle"
-    return row
+    answers = {**QUIET_SLE_SYMPTOMS, **NO_SLE_ORGAN_ACTIVITY, **activity}
+    return _activity_row(team, "sle", answers, audience=audience)
 
 
 @pytest.mark.parametrize(
