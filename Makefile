@@ -2,31 +2,38 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat pyproject.toml requirements/constraints.txt | cksum | cut -d' ' -f1)
-HOST ?= 127.0.0.1
-PORT ?= 8000
-PYTEST_ARGS ?=
+# Two installs: `make run` needs only the runtime packages (about half the size, and half the
+# cold start); tests, benchmarks and the load test need the dev extras too. The stamps carry
+# a checksum of the requirements, so a changed pyproject.toml reinstalls.
+REQUIREMENTS_SUM := $(shell cat pyproject.toml requirements/constraints.txt | cksum | cut -d' ' -f1)
+RUNTIME_STAMP := $(VENV)/.installed-runtime-$(REQUIREMENTS_SUM)
+STAMP := $(VENV)/.installed-dev-$(REQUIREMENTS_SUM)
+PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 
-.PHONY: run test lint format install serve demo bench load clean messages
+$(RUNTIME_STAMP):
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) --upgrade pip
+	$(PIP) -c requirements/constraints.txt -e .
+	rm -f $(VENV)/.installed-runtime-*
+	touch $@
 
 $(STAMP):
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check \
-		-c requirements/constraints.txt -e '.[dev]'
+	$(PIP) --upgrade pip
+	$(PIP) -c requirements/constraints.txt -e '.[dev]'
 	rm -f $(VENV)/.installed-*
-	touch $@
+	touch $@ $(RUNTIME_STAMP)
 
 install: $(STAMP)
 
-demo: $(STAMP)
+demo: $(RUNTIME_STAMP)
 	@mkdir -p var
 	@DEBUG=1 $(BIN)/python manage.py migrate --noinput -v 0
 	@DEBUG=1 SDM_BASE_URL=http://$(HOST):$(PORT) $(BIN)/python manage.py load_demo
 
 # Quiet set-up first; what a person needs (a patient link and code, the URLs and the demo
 # accounts) is printed last, just before the server's own two lines.
-run: $(STAMP)
+run: $(RUNTIME_STAMP)
 	@mkdir -p var
 	@DEBUG=1 $(BIN)/python manage.py migrate --noinput -v 0
 	@loaded=$$(DEBUG=1 SDM_BASE_URL=http://$(HOST):$(PORT) $(BIN)/python manage.py load_demo) \
@@ -64,9 +71,10 @@ messages: $(STAMP)
 # Benchmarks (docs/performance.md): ratios to floors measured in the same run, written to
 # var/bench.json with one line per aim. BENCH_DATABASE_URL=postgres://.../sdm_bench runs them
 # on PostgreSQL (that database is dropped and re-created); BENCH_LARGE=1 seeds the dashboard
-# to 100,000 rows (slow).
+# to 100,000 rows (slow); BENCH_COLDSTART=1 times `make run` in a fresh clone.
 BENCH_DATABASE_URL ?=
 BENCH_LARGE ?=
+BENCH_COLDSTART ?=
 BENCH_DB_ARG := $(if $(BENCH_DATABASE_URL),--database-url $(BENCH_DATABASE_URL))
 bench: $(STAMP)
 	rm -rf var/bench-parts
@@ -74,6 +82,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_summary.py $(BENCH_DB_ARG)
 	$(BIN)/python benchmarks/bench_wizard.py $(BENCH_DB_ARG)
 	$(BIN)/python benchmarks/bench_dashboard.py $(BENCH_DB_ARG) $(if $(BENCH_LARGE),--large)
+	$(if $(BENCH_COLDSTART),$(BIN)/python benchmarks/bench_coldstart.py)
 	$(BIN)/python benchmarks/bench_report.py
 
 # The load test (docs/performance.md): gunicorn with the production settings on the local

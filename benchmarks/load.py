@@ -24,7 +24,8 @@ What it does, in order (everything on 127.0.0.0/8, bounded in time and in count)
    conversion, ``Walk.stored_data``); with db workers, waits for the renders and checks
    renders = 2 per submission (clinician and patient copy), none claimed twice.
 5. Prints completed questionnaires per minute, requests per second, p50/p95/p99 per request
-   kind (step GET, step POST, check, submit), errors and lost answers; writes var/load.json.
+   kind (step GET, step POST, check, submit), errors and lost answers; writes var/load.json
+   and, kept per configuration for the bench report, var/load-runs/<S>-servers-<N>-patients.json.
 
 Why an asyncio httpx script and not locust: the client must bind each patient's socket to
 its own loopback address (httpx's ``local_address``), read each step's form from the HTML
@@ -68,6 +69,7 @@ from urllib.parse import urljoin, urlsplit
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 VAR = ROOT / "var"
+RUNS = VAR / "load-runs"  # the latest run of each configuration (servers × patients)
 PYTHON = sys.executable
 BIN = Path(PYTHON).parent
 
@@ -916,8 +918,15 @@ def main() -> None:
             )
     finally:
         processes.stop()
-    args.out.write_text(json.dumps(report, indent=2, default=str) + "\n")
-    print(f"\nwritten {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out}")
+    text = json.dumps(report, indent=2, default=str) + "\n"
+    args.out.write_text(text)
+    # One file per configuration as well, so the bench report shows the runs at 50 and 200
+    # patients and on two servers side by side instead of only whichever ran last.
+    RUNS.mkdir(parents=True, exist_ok=True)
+    run_file = RUNS / f"{args.servers}-servers-{args.patients}-patients.json"
+    run_file.write_text(text)
+    for path in (args.out, run_file):
+        print(f"written {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
 
 
 if __name__ == "__main__":
