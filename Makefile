@@ -9,6 +9,11 @@ REQUIREMENTS_SUM := $(shell cat pyproject.toml requirements/constraints.txt | ck
 RUNTIME_STAMP := $(VENV)/.installed-runtime-$(REQUIREMENTS_SUM)
 STAMP := $(VENV)/.installed-dev-$(REQUIREMENTS_SUM)
 PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: run test lint format install serve demo bench load clean messages
 
 $(RUNTIME_STAMP):
 	$(PYTHON) -m venv $(VENV)

@@ -16,6 +16,7 @@ first figure is an install from cached wheels, not from the network.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import signal
@@ -47,7 +48,7 @@ def home_answers(port: int) -> bool:
         return False
 
 
-def timed_start(clone: Path) -> float:
+def timed_start(clone: Path, *, log: Path) -> float:
     """Seconds from `make run` to the home page's first 200; the server is stopped after."""
     port = free_port()
     environment = {
@@ -56,25 +57,30 @@ def timed_start(clone: Path) -> float:
         if key not in {"DATABASE_URL", "VIRTUAL_ENV"}
     }
     started = time.perf_counter()
+    output = log.open("ab")
     server = subprocess.Popen(
         ["make", "run", f"PORT={port}"],
         cwd=clone,
         env=environment,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=output,
+        stderr=subprocess.STDOUT,
         start_new_session=True,  # the process group holds make, manage.py and runserver
     )
     try:
         while not home_answers(port):
             if server.poll() is not None:
-                raise SystemExit(f"make run exited with {server.returncode} before answering")
+                raise SystemExit(
+                    f"make run exited with {server.returncode} before answering; see {log}"
+                )
             if time.perf_counter() - started > TIME_LIMIT:
                 raise SystemExit(f"make run did not answer within {TIME_LIMIT} s")
             time.sleep(0.2)
         return time.perf_counter() - started
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
+        with contextlib.suppress(ProcessLookupError):  # make itself may have exited already
+            os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
+        output.close()
 
 
 def folder_megabytes(folder: Path) -> float:
@@ -94,9 +100,10 @@ def main() -> None:
     clone = folder / "sdm"
     try:
         subprocess.run(["git", "clone", "--quiet", str(ROOT), str(clone)], check=True)
-        without_venv = timed_start(clone)
+        log = folder / "make-run.log"
+        without_venv = timed_start(clone, log=log)
         shutil.rmtree(clone / "var")
-        with_venv = timed_start(clone)
+        with_venv = timed_start(clone, log=log)
         venv = clone / ".venv"
         dev_packages = [name for name in DEV_ONLY_PACKAGES if installed(venv, name)]
         figures = {
