@@ -4,10 +4,11 @@ it there, and the options that are not suitable now.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any
 
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 
 from questionnaires.formatting import alphabetical_key
 from questionnaires.summary import explain
@@ -67,11 +68,21 @@ def on_a_treatment(weighing: Mapping[str, Any]) -> bool:
     return bool(weighing.get("current_therapy")) or bool(answer and answer != "none")
 
 
+# Option names are therapy content (a few dozen per language), never a patient's words, so
+# their sort keys may stay in process memory: the pinyin conversion was a tenth of the
+# confirmation page's time (docs/performance.md).
+_option_name_key = functools.lru_cache(maxsize=1024)(alphabetical_key)
+
+
 def alphabetical(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """By the name the patient reads, the status quo ("no change") last: it is the
     comparison every option is weighed against, not one of the alphabet. Chinese names by
     their pinyin (``formatting.alphabetical_key``)."""
-    return sorted(items, key=lambda item: (item["is_status_quo"], alphabetical_key(item["name"])))
+    language = get_language()
+    return sorted(
+        items,
+        key=lambda item: (item["is_status_quo"], _option_name_key(str(item["name"]), language)),
+    )
 
 
 def badges(weighing: Mapping[str, Any], option_id: str) -> dict[str, Any]:
