@@ -21,8 +21,18 @@ class ImmutableLru(Generic[Value]):
         self._items: OrderedDict[Hashable, Value] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get_or_build(self, key: Hashable | None, build: Callable[[], Value]) -> Value:
-        """The cached value for ``key``, built once; ``None`` (a draft) is never cached."""
+    def get_or_build(
+        self,
+        key: Hashable | None,
+        build: Callable[[], Value],
+        *,
+        keep: Callable[[Value], bool] | None = None,
+    ) -> Value:
+        """The cached value for ``key``, built once; ``None`` (a draft) is never cached.
+
+        ``keep`` decides after building whether the value may be kept, for a key that
+        cannot tell beforehand (a version read by id is a draft or not).
+        """
         if key is None:
             return build()
         with self._lock:
@@ -31,6 +41,8 @@ class ImmutableLru(Generic[Value]):
                 self._items.move_to_end(key)
                 return found
         value = build()  # outside the lock: building can take a while and query the database
+        if keep is not None and not keep(value):
+            return value
         with self._lock:
             self._items[key] = value
             while len(self._items) > self._size:

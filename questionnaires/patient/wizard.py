@@ -69,26 +69,29 @@ RETURN_TO_CHECK = "check"
 class ResponseStorage(BaseStorage):
     """formtools storage over ``Response.wizard_state[<prefix>]``.
 
-    It reads and changes the loaded response in memory only. Writes go through
-    ``services.responses`` (locked, revision-checked), so the storage never saves on
-    its own and a GET never writes.
+    It reads the loaded response and changes only its own copy of the slot, in memory.
+    Writes go through ``services.responses`` (revision-checked), so the storage never
+    saves on its own and a GET never writes.
     """
 
     def __init__(self, prefix, request=None, file_storage=None, *, response: Response):
         self.response = response
         super().__init__(prefix, request, file_storage)
-        if not isinstance((response.wizard_state or {}).get(self.prefix), dict):
+        slot = (response.wizard_state or {}).get(self.prefix)
+        if isinstance(slot, dict):
+            # A copy: formtools sets the current step on it, and the response must stay as
+            # read, because the step is saved from it (``response_save_step(as_read=True)``).
+            self._data = dict(slot)
+        else:
             self.init_data()
 
     @property
     def data(self) -> dict[str, Any]:
-        return self.response.wizard_state[self.prefix]
+        return self._data
 
     @data.setter
     def data(self, value: dict[str, Any]) -> None:
-        if not isinstance(self.response.wizard_state, dict):
-            self.response.wizard_state = {}
-        self.response.wizard_state[self.prefix] = value
+        self._data = value
 
     def update_response(self, response) -> None:
         """No cookies and no files to clean up."""
@@ -271,6 +274,7 @@ class PatientWizard(NamedUrlWizardView):
             expected_revision=revision,
             values=form.answer_values,
             resume_at=step,
+            as_read=True,
         )
         self.journey.response = response
         return response
@@ -282,6 +286,7 @@ class PatientWizard(NamedUrlWizardView):
             expected_revision=revision,
             draft=draft,
             resume_at=step,
+            as_read=True,
         )
         self.journey.response = response
         return response

@@ -193,6 +193,28 @@ def definition_cache_key(version: QuestionnaireVersion) -> tuple[int, str] | Non
     return (version.pk, version.definition_hash)
 
 
+_versions: ImmutableLru[QuestionnaireVersion] = ImmutableLru(size=64)
+
+
+def version_cached(version_id: int, definition_hash: str) -> QuestionnaireVersion:
+    """The version row (with its questionnaire), kept per process when it is immutable.
+
+    A patient's page takes its response's version from here, by the id and hash the
+    journey query reads, instead of joining every column of it (compiling and fetching
+    them on every request cost more than the round trip). The key holds the hash for the
+    reason the definition cache's does: a row id can come back with other content (a
+    rolled-back test database), a hash cannot. Only the lifecycle fields (status,
+    retired_at) of a kept row can go stale, and only from published to retired, which
+    changes neither the definition nor its cache key. Drafts have no hash and are read
+    afresh. The row is shared between requests: callers must not change it.
+    """
+    return _versions.get_or_build(
+        (version_id, definition_hash) if definition_hash else None,
+        lambda: QuestionnaireVersion.objects.select_related("questionnaire").get(pk=version_id),
+        keep=lambda version: definition_cache_key(version) == (version_id, definition_hash),
+    )
+
+
 def version_definition(version: QuestionnaireVersion) -> VersionDef:
     """The definition of ``version``; a process-level cache serves immutable versions."""
     return _definitions.get_or_build(

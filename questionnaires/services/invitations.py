@@ -16,12 +16,14 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
 from questionnaires.i18n import language_codes
 from questionnaires.models import AuditAction, Disease, Invitation, Questionnaire
 from questionnaires.models.response import hash_token
+from questionnaires.selectors.definitions import version_cached
 from questionnaires.services.audit import audit_record
 from questionnaires.services.errors import ServiceRefused
 from questionnaires.services.invitation_codes import code_for_token, code_hash, looks_like_code
@@ -202,19 +204,22 @@ def invitation_resolve(token: str) -> Invitation:
     """The usable invitation for ``token``.
 
     Raises ``InvitationExpired`` for an expired one and ``InvitationUnavailable`` for
-    an unknown or revoked one. The questionnaire and any response come in the same query.
+    an unknown or revoked one. Any response comes in the same query; its version comes
+    from the per-process cache by the id and definition hash read with it (every patient
+    page runs this query: it joins only what every page uses). The questionnaire and team
+    are read when asked for.
     """
     token = token if isinstance(token, str) else ""
     # A patient's journey URL carries the token, or the type-in code in its canonical form.
     by_code = looks_like_code(token)
     digest = code_hash(token) if by_code else hash_token(token[:MAX_TOKEN_LENGTH])
-    invitation = (
-        Invitation.objects.select_related(
-            "questionnaire", "team", "response", "response__version__questionnaire"
-        )
+    found = (
+        Invitation.objects.select_related("response")
+        .annotate(response_version_hash=F("response__version__definition_hash"))
         .filter(**{"code_hash" if by_code else "token_hash": digest})
-        .first()
+        .order_by()[:1]  # both hashes are unique: no ordering to compile or sort by
     )
+    invitation = next(iter(found), None)
     if invitation is None:
         stored = _NO_MATCH_HASH
     else:
@@ -224,6 +229,9 @@ def invitation_resolve(token: str) -> Invitation:
         raise InvitationUnavailable
     if invitation.is_expired():
         raise InvitationExpired
+    response = response_of(invitation)
+    if response is not None:
+        response.version = version_cached(response.version_id, invitation.response_version_hash)
     return invitation
 
 

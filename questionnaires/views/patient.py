@@ -31,7 +31,7 @@ from questionnaires.engine.conditions import is_answered
 from questionnaires.engine.definition import Kind
 from questionnaires.i18n import language_names, translate
 from questionnaires.kinds import answer_text
-from questionnaires.models import Invitation, Response
+from questionnaires.models import Invitation, QuestionnaireVersion, Response, VersionStatus
 from questionnaires.patient.walk import Walk
 from questionnaires.redirects import safe_next
 from questionnaires.selectors.definitions import version_definition
@@ -89,7 +89,10 @@ class Journey:
     def version(self):
         if self.response is not None:
             return self.response.version
-        return self.invitation.questionnaire.published_version()
+        # By the questionnaire's id: the journey query does not read the questionnaire row.
+        return QuestionnaireVersion.objects.filter(
+            questionnaire_id=self.invitation.questionnaire_id, status=VersionStatus.PUBLISHED
+        ).first()
 
 
 def no_store(response: HttpResponseBase) -> HttpResponseBase:

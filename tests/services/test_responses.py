@@ -324,3 +324,62 @@ def test_expired_invitation_in_the_middle_does_not_block_services(response):
     )
     response = answer_everything(response)
     assert response_submit(response=response, expected_revision=response.revision).is_submitted
+
+
+# --- a step saved from the row as read (the wizard's path: no locked re-read) ---------------
+
+
+def test_a_step_saved_as_read_is_stored_like_a_locked_save_and_leaves_the_read_row_alone(
+    response,
+):
+    read = Response.objects.get(pk=response.pk)
+    before = (dict(read.answers), dict(read.wizard_state), read.revision)
+    saved = response_save_step(
+        response=read,
+        step="about",
+        expected_revision=read.revision,
+        values={"condition": "sle", "age": 5},
+        resume_at="about",
+        as_read=True,
+    )
+    stored = Response.objects.get(pk=response.pk)
+    assert (stored.answers, stored.revision) == ({"condition": "sle", "age": 5}, 1)
+    state = stored.wizard_state[storage_key(stored.pk)]
+    assert state["extra_data"]["accepted"] == ["about"] and state["step"] == "about"
+    assert (saved.answers, saved.wizard_state, saved.revision) == (
+        stored.answers,
+        stored.wizard_state,
+        stored.revision,
+    )
+    assert (read.answers, read.wizard_state, read.revision) == before
+
+
+def test_a_step_saved_as_read_after_another_save_is_refused_and_writes_nothing(response):
+    read = Response.objects.get(pk=response.pk)  # this request's read, at revision 0
+    save(response, "about", {"condition": "sle", "age": 5})  # another tab saves first
+    with pytest.raises(StaleRevision):
+        response_save_step(
+            response=read,
+            step="about",
+            expected_revision=read.revision,
+            values={"condition": "psoriasis", "age": 9},
+            as_read=True,
+        )
+    stored = Response.objects.get(pk=response.pk)
+    assert (stored.answers, stored.revision) == ({"condition": "sle", "age": 5}, 1)
+
+
+def test_a_draft_saved_as_read_after_a_submit_is_refused_as_closed(response):
+    answer_everything(response)
+    read = Response.objects.get(pk=response.pk)
+    response_submit(response=read, expected_revision=read.revision)
+    with pytest.raises(ResponseClosed):
+        response_save_step(
+            response=read,
+            step="about",
+            expected_revision=read.revision,
+            draft={"about-age": ["7"]},
+            as_read=True,
+        )
+    stored = Response.objects.get(pk=response.pk)
+    assert stored.is_submitted and stored.revision == read.revision + 1

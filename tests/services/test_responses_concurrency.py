@@ -88,3 +88,31 @@ def test_two_tabs_saving_the_same_revision_one_wins_the_other_is_told(response):
     assert stored.answers["age"] == winner
     assert stored.revision == response.revision + 1
     assert all(error is None or isinstance(error, StaleRevision) for error in errors)
+
+
+def test_two_tabs_saving_as_read_at_the_same_revision_one_wins_the_other_is_told(response):
+    """The wizard's path: each thread saves from its own read of the row, with no lock; the
+    UPDATE that holds only at the revision read lets exactly one through."""
+
+    def save(age):
+        def run():
+            read = Response.objects.get(pk=response.pk)
+            return response_save_step(
+                response=read,
+                step="about",
+                expected_revision=response.revision,
+                values={"condition": "psoriasis", "age": age},
+                as_read=True,
+            )
+
+        return run
+
+    for _round in range(5):  # several rounds: the two reads often land before either write
+        start = Response.objects.get(pk=response.pk)
+        response.revision = start.revision
+        results, errors = race(save(40), save(60))
+        assert sorted(type(error).__name__ for error in errors if error) == ["StaleRevision"]
+        winner = 40 if errors[1] else 60
+        stored = Response.objects.get(pk=response.pk)
+        assert stored.answers["age"] == winner
+        assert stored.revision == start.revision + 1

@@ -441,6 +441,10 @@ def field_item(
                 "label": translate(choice.label),
                 "value": str(ranks[index]),
                 "options": [str(number) for number in range(1, count + 1)],
+                "numbers": [
+                    {"value": str(number), "selected": str(number) == str(ranks[index])}
+                    for number in range(1, count + 1)
+                ],
             }
             for index, choice in enumerate(question.choices)
         ]
