@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from operator import attrgetter
 from typing import Any
 
 from .. import ENGINE_VERSION
@@ -285,10 +286,9 @@ def _group(conflicts: Sequence[Conflict], assessment: _Assessment) -> int:
 
 def _assess_all(given: WeighingInput, *, status_quo: OptionProfile) -> dict[str, _Assessment]:
     """Rules (in rule-id order; each condition tested once) and history, per option."""
+    answers = given.answers
     fired = tuple(
-        rule
-        for rule in sorted(given.rules, key=lambda rule: rule.rule_id)
-        if evaluate(rule.condition, given.answers)
+        rule for rule in sorted(given.rules, key=_rule_id) if rule.condition_test(answers)
     )
     current = _current_therapies(given)
     failed_classes = _failed_classes(given, current=current, status_quo=status_quo)
@@ -304,6 +304,9 @@ def _assess_all(given: WeighingInput, *, status_quo: OptionProfile) -> dict[str,
         )
         for option in given.options
     }
+
+
+_rule_id = attrgetter("rule_id")
 
 
 def _current_therapies(given: WeighingInput) -> frozenset[str]:
