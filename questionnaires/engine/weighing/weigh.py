@@ -442,7 +442,12 @@ def _raw_values(option: OptionProfile, criteria: Sequence[Criterion]) -> dict[st
         if criterion.key == CriterionKey.CONVENIENCE and option.administration:
             # The route and how often, not a per-profile guess: see Administration.BURDEN.
             raw = Administration.BURDEN[option.administration]
-        values[criterion.key] = _optional_decimal(raw)
+        # A finite Decimal (what profiles hold once checked) is kept as it is, as
+        # _optional_decimal would keep it, without its type checks per value.
+        if raw is None or (raw.__class__ is Decimal and raw.is_finite()):
+            values[criterion.key] = raw
+        else:
+            values[criterion.key] = _optional_decimal(raw)
     return values
 
 
