@@ -17,7 +17,9 @@ wrong type simply makes a test false.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Mapping, Sequence
+import functools
+import operator
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -260,6 +262,212 @@ def _test(key: str, op: str, value: Any, answers: Mapping[str, Any]) -> bool:
         return any(_equals(item, value) is True for item in answer)
     # contains_any
     return any(_equals(item, wanted) is True for item in answer for wanted in value)
+
+
+# --- compiled evaluation ------------------------------------------------------------------
+#
+# ``evaluate`` walks the condition's structure on every call: it checks each node, picks the
+# combinator and converts the condition's own values again each time. A rule's condition is
+# content, tested for every patient, so ``compile_condition`` does that work once and gives
+# a function of the answers alone. The result is the same as ``evaluate``'s for every
+# condition and answers: a well-formed condition becomes nested closures that make the same
+# comparisons; a malformed one (which ``evaluate`` may or may not reach, see its docstring)
+# keeps ``evaluate`` itself, so its errors come exactly when and as they did.
+
+CompiledCondition = Callable[[Mapping[str, Any]], bool]
+
+
+def _always(answers: Mapping[str, Any]) -> bool:
+    return True
+
+
+def compile_condition(condition: Condition | None) -> CompiledCondition:
+    """A function of the answers that gives ``evaluate(condition, answers)``.
+
+    The condition is read once, here: one that is changed afterwards needs compiling again.
+    """
+    if condition is None:
+        return _always
+    try:
+        return _compile(condition, depth=1, compiled={})
+    except ConditionError:
+        return functools.partial(evaluate, condition)
+
+
+def _compile(
+    condition: Any, *, depth: int, compiled: dict[tuple[int, int], CompiledCondition]
+) -> CompiledCondition:
+    # A part shared by several branches (never so in JSON, but possible in Python) is compiled
+    # once per depth, so the work stays proportional to the distinct parts.
+    memo_key = (id(condition), depth)
+    found = compiled.get(memo_key)
+    if found is not None:
+        return found
+    node = _as_node(condition, depth)
+    combinator = _combinator(node) if node else None
+    if not node:
+        test = _always
+    elif combinator is None:
+        test = _compile_leaf(*_leaf_parts(node))
+    else:
+        parts = tuple(
+            _compile(part, depth=depth + 1, compiled=compiled)
+            for part in _children(node, combinator)
+        )
+        test = _combine(combinator, parts)
+    compiled[memo_key] = test
+    return test
+
+
+def _combine(combinator: str, parts: tuple[CompiledCondition, ...]) -> CompiledCondition:
+    if combinator == "not":
+        (inner,) = parts
+
+        def negated(answers: Mapping[str, Any]) -> bool:
+            return not inner(answers)
+
+        return negated
+    if len(parts) == 1:
+        return parts[0]  # all/any of one part is that part (each part gives a bool)
+    if combinator == "all":
+
+        def every(answers: Mapping[str, Any]) -> bool:
+            # A plain loop: all() over a generator costs a frame per call, and this runs
+            # for every rule and patient.
+            for part in parts:  # noqa: SIM110
+                if not part(answers):
+                    return False
+            return True
+
+        return every
+
+    def some(answers: Mapping[str, Any]) -> bool:
+        for part in parts:  # noqa: SIM110 (as in every)
+            if part(answers):
+                return True
+        return False
+
+    return some
+
+
+_Equality = Callable[[Any], "bool | None"]
+_COMPARE = {GT: operator.gt, GTE: operator.ge, LT: operator.lt, LTE: operator.le}
+
+
+def _equality_with(value: Any) -> _Equality:
+    """``lambda answer: _equals(answer, value)`` with the value's side of ``_comparable``
+    worked out once."""
+    value_number = as_number(value)
+    if value_number is not None:
+
+        def equals_number(answer: Any) -> bool | None:
+            answer_number = as_number(answer)
+            return None if answer_number is None else answer_number == value_number
+
+        return equals_number
+    if isinstance(value, bool):
+
+        def equals_bool(answer: Any) -> bool | None:
+            # A number answer is not comparable with a yes/no; as_number(bool) is None.
+            return answer == value if isinstance(answer, bool) else None
+
+        return equals_bool
+    value_date = as_date(value)
+    value_is_text = isinstance(value, str)
+
+    # Neither a number nor a yes/no: only a date or text can equal it, and a number or a
+    # yes/no answer is neither (as_date and isinstance(str) say no to them).
+    def equals_other(answer: Any) -> bool | None:
+        if value_date is not None:
+            answer_date = as_date(answer)
+            if answer_date is not None:
+                return answer_date == value_date
+        if value_is_text and isinstance(answer, str):
+            return answer == value
+        return None
+
+    return equals_other
+
+
+def _ordering_with(op: str, value: Any) -> Callable[[Any], bool]:
+    """``lambda answer: _ordered(op, answer, value)`` with the value's side worked out once."""
+    compare = _COMPARE[op]
+    value_number = as_number(value)
+    if value_number is not None:
+
+        def ordered_number(answer: Any) -> bool:
+            answer_number = as_number(answer)
+            return answer_number is not None and compare(answer_number, value_number)
+
+        return ordered_number
+    value_date = as_date(value)
+    if value_date is None:
+        return lambda answer: False  # only numbers and dates are ordered
+
+    def ordered_date(answer: Any) -> bool:
+        answer_date = as_date(answer)
+        return answer_date is not None and compare(answer_date, value_date)
+
+    return ordered_date
+
+
+def _compile_leaf(key: str, op: str, value: Any) -> CompiledCondition:
+    """``_test(key, op, value, answers)`` as a function of the answers."""
+    if op == ANSWERED:
+        return lambda answers: is_answered(answers.get(key))
+    if op == NOT_ANSWERED:
+        return lambda answers: not is_answered(answers.get(key))
+    if op in ORDERING_OPS:
+        ordered = _ordering_with(op, value)
+
+        def ordering(answers: Mapping[str, Any]) -> bool:
+            answer = answers.get(key)
+            return is_answered(answer) and ordered(answer)
+
+        return ordering
+    if op in (EQ, NE):
+        equals = _equality_with(value)
+        wanted = op == EQ  # eq: equal; ne: comparable and different
+
+        def equality(answers: Mapping[str, Any]) -> bool:
+            answer = answers.get(key)
+            return is_answered(answer) and equals(answer) is wanted
+
+        return equality
+    if op == CONTAINS:
+        equals = _equality_with(value)
+
+        def contains(answers: Mapping[str, Any]) -> bool:
+            answer = answers.get(key)
+            if not is_answered(answer) or not isinstance(answer, list | tuple):
+                return False
+            return any(equals(item) is True for item in answer)
+
+        return contains
+    items = tuple(_equality_with(item) for item in value)
+    if op == IN:
+
+        def among(answers: Mapping[str, Any]) -> bool:
+            answer = answers.get(key)
+            return is_answered(answer) and any(equals(answer) is True for equals in items)
+
+        return among
+    if op == NOT_IN:
+
+        def none_of(answers: Mapping[str, Any]) -> bool:
+            answer = answers.get(key)
+            return is_answered(answer) and all(equals(answer) is False for equals in items)
+
+        return none_of
+
+    # contains_any
+    def contains_any(answers: Mapping[str, Any]) -> bool:
+        answer = answers.get(key)
+        if not is_answered(answer) or not isinstance(answer, list | tuple):
+            return False
+        return any(equals(item) is True for item in answer for equals in items)
+
+    return contains_any
 
 
 def referenced_keys(condition: Condition | None) -> frozenset[str]:

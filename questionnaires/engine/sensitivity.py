@@ -171,7 +171,9 @@ def _line(
 ) -> tuple[float, float]:
     """(a, b): the option's value on ``key`` and its fit on the other criteria alone (0–1)."""
     if rest > _EDGE:
-        other_fit = sum(weights[other] * values[other] for other in others) / rest
+        # Lists, not generators: the same sums in the same order, without a frame per item
+        # (this runs for every criterion and rival).
+        other_fit = sum([weights[other] * values[other] for other in others]) / rest
     else:
-        other_fit = sum(values[other] for other in others) / len(others)
+        other_fit = sum([values[other] for other in others]) / len(others)
     return values[key], other_fit

@@ -1,4 +1,6 @@
-from datetime import date
+import functools
+import pickle
+from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
@@ -10,6 +12,7 @@ from questionnaires.engine.conditions import (
     OPERATORS,
     OPERATORS_BY_KIND,
     ConditionError,
+    compile_condition,
     evaluate,
     referenced_keys,
     validate,
@@ -122,6 +125,7 @@ def leaf(key, op, value=NO_VALUE):
 )
 def test_evaluate(condition, expected):
     assert evaluate(condition, ANSWERS) is expected
+    assert compile_condition(condition)(ANSWERS) is expected
 
 
 @pytest.mark.parametrize("op", [op for op in OPERATORS if op not in ("answered", "not_answered")])
@@ -284,6 +288,136 @@ def test_eq_and_ne_never_both_hold(answer, value):
     assert not (
         evaluate(leaf("a", "eq", value), answers) and evaluate(leaf("a", "ne", value), answers)
     )
+
+
+# --- compiled conditions ----------------------------------------------------------------------
+
+
+def outcome(test, answers):
+    """(result, None) or (None, the ConditionError's message): what a test gives the caller."""
+    try:
+        return test(answers), None
+    except ConditionError as error:
+        return None, str(error)
+
+
+@given(condition=json_values, answers=answer_maps)
+def test_a_compiled_condition_gives_what_evaluate_gives_even_when_malformed(condition, answers):
+    expected = outcome(functools.partial(evaluate, condition), answers)
+    assert outcome(compile_condition(condition), answers) == expected
+
+
+scalar_answer_maps = st.dictionaries(
+    st.sampled_from(KEYS), json_scalars | st.lists(json_scalars, max_size=3), max_size=3
+)
+
+
+@given(condition=well_formed, answers=scalar_answer_maps | answer_maps)
+def test_a_compiled_well_formed_condition_gives_what_evaluate_gives(condition, answers):
+    compiled = compile_condition(condition)
+    # Compiled for real, not handed back to evaluate: this compares two implementations.
+    assert not isinstance(compiled, functools.partial)
+    assert compiled(answers) is evaluate(condition, answers)
+
+
+@pytest.mark.parametrize("op", [op for op in OPERATORS if op not in ("answered", "not_answered")])
+@pytest.mark.parametrize("unanswered", ["missing", "blank", "nothing", "empty_list"])
+def test_a_compiled_comparison_is_false_without_an_answer(op, unanswered):
+    value = ["x"] if op in ("in", "not_in", "contains_any") else "x"
+    assert compile_condition(leaf(unanswered, op, value))(ANSWERS) is False
+
+
+# Answers and values of every type a comparison tells apart: bools beside 0 and 1, numbers
+# of each type (NaN and infinity among them), text that reads as a number, a date or
+# neither, dates as objects and as text (one not a real date), a timestamp, lists, a mapping.
+EDGE_SCALARS = (
+    None,
+    True,
+    False,
+    0,
+    1,
+    -1,
+    2,
+    1.0,
+    0.1,
+    2.5,
+    float("nan"),
+    float("inf"),
+    Decimal("1"),
+    Decimal("0.1"),
+    Decimal("NaN"),
+    "",
+    "x",
+    "1",
+    "True",
+    "2024-01-01",
+    "2024-02-30",
+    "2024-13-01",
+    date(2024, 1, 1),
+    date(2023, 12, 31),
+    datetime(2024, 1, 1),
+)
+EDGE_ANSWERS = (*EDGE_SCALARS, [], ["x"], [1, True], ("x", "2024-01-01"), [date(2024, 1, 1)], {})
+EDGE_LISTS = (
+    *([value] for value in EDGE_SCALARS),
+    [True, 1],
+    ["x", "2024-01-01"],
+    [0.1, date(2023, 12, 31)],
+)
+
+
+@pytest.mark.parametrize("op", OPERATORS)
+def test_a_compiled_test_gives_what_evaluate_gives_for_every_pair_of_edge_values(op):
+    if op in ("answered", "not_answered"):
+        values = [NO_VALUE]
+    elif op in ("in", "not_in", "contains_any"):
+        values = EDGE_LISTS
+    else:
+        values = EDGE_SCALARS
+    for value in values:
+        condition = leaf("a", op, value)
+        compiled = compile_condition(condition)
+        for answer in EDGE_ANSWERS:
+            assert compiled({"a": answer}) is evaluate(condition, {"a": answer}), (value, answer)
+
+
+def test_a_malformed_part_raises_only_when_reached_as_evaluate_does():
+    late = {"any": [leaf("disease", "eq", "ms"), {"q": "disease", "op": "like"}]}
+    assert compile_condition(late)(ANSWERS) is True  # "any" stops at its first true part
+    with pytest.raises(ConditionError, match="unknown operator"):
+        compile_condition(late)({"disease": "pso"})
+
+
+@pytest.mark.parametrize("depth", [MAX_DEPTH + 1, 10_000])
+def test_compiling_beyond_the_nesting_limit_raises_when_tested(depth):
+    compiled = compile_condition(nested_not(depth))  # compiling itself never raises
+    with pytest.raises(ConditionError, match="nest"):
+        compiled(ANSWERS)
+
+
+def test_a_condition_containing_itself_twice_compiles_without_blowing_up():
+    cyclic = {"any": []}
+    cyclic["any"].extend([cyclic, cyclic])  # every level doubles the paths
+    with pytest.raises(ConditionError, match="nest"):
+        compile_condition(cyclic)(ANSWERS)
+
+
+def test_a_part_shared_by_branches_is_compiled_as_evaluate_reads_it():
+    shared = leaf("relapses", "gte", 2)
+    condition = {"all": [shared, {"not": {"not": shared}}, {"any": [shared]}]}
+    assert compile_condition(condition)(ANSWERS) is True
+    assert compile_condition(condition)({"relapses": 1}) is False
+
+
+def test_a_rule_compiles_its_condition_once_and_still_pickles():
+    from questionnaires.engine.weighing import Effect, Rule
+
+    rule = Rule("r", applies_to=("x",), effect=Effect.CAUTION, condition=leaf("smoker", "eq", True))
+    assert rule.condition_test is rule.condition_test
+    assert rule.condition_test(ANSWERS) is True
+    copy = pickle.loads(pickle.dumps(rule))  # noqa: S301 (bytes made on the line itself)
+    assert copy == rule
+    assert copy.condition_test({"smoker": False}) is False
 
 
 # --- validation -----------------------------------------------------------------------------

@@ -9,8 +9,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cached_property
 from typing import Any
 
+from ..conditions import CompiledCondition, compile_condition
 from ..definition import Condition, Text
 from ..sensitivity import Sensitivity
 from .vocabulary import (
@@ -177,6 +179,21 @@ class Rule:
             number = _as_decimal(amount, what=f"adjustment of rule {self.rule_id!r}")
             if self.multiplier is not None and number < 0:
                 raise ValueError(f"rule {self.rule_id!r}: a multiplier cannot be negative")
+
+    @cached_property
+    def condition_test(self) -> CompiledCondition:
+        """``evaluate(self.condition, answers)`` as a function of the answers, compiled on
+        first use and kept with the rule. The adapter builds the rules once per profile
+        revision and process, so every patient's weighing reuses it; ``condition`` is not to
+        be changed after that (the rule is frozen, its condition plain data)."""
+        return compile_condition(self.condition)
+
+    def __getstate__(self) -> dict[str, Any]:
+        # A compiled condition is a closure, which pickle and copy cannot take: drop it, and
+        # the copy compiles its own on first use.
+        state = dict(self.__dict__)
+        state.pop("condition_test", None)
+        return state
 
 
 @dataclass(frozen=True)

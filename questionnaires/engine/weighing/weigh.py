@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from operator import attrgetter
 from typing import Any
 
 from .. import ENGINE_VERSION
@@ -285,10 +286,9 @@ def _group(conflicts: Sequence[Conflict], assessment: _Assessment) -> int:
 
 def _assess_all(given: WeighingInput, *, status_quo: OptionProfile) -> dict[str, _Assessment]:
     """Rules (in rule-id order; each condition tested once) and history, per option."""
+    answers = given.answers
     fired = tuple(
-        rule
-        for rule in sorted(given.rules, key=lambda rule: rule.rule_id)
-        if evaluate(rule.condition, given.answers)
+        rule for rule in sorted(given.rules, key=_rule_id) if rule.condition_test(answers)
     )
     current = _current_therapies(given)
     failed_classes = _failed_classes(given, current=current, status_quo=status_quo)
@@ -304,6 +304,9 @@ def _assess_all(given: WeighingInput, *, status_quo: OptionProfile) -> dict[str,
         )
         for option in given.options
     }
+
+
+_rule_id = attrgetter("rule_id")
 
 
 def _current_therapies(given: WeighingInput) -> frozenset[str]:
@@ -439,7 +442,12 @@ def _raw_values(option: OptionProfile, criteria: Sequence[Criterion]) -> dict[st
         if criterion.key == CriterionKey.CONVENIENCE and option.administration:
             # The route and how often, not a per-profile guess: see Administration.BURDEN.
             raw = Administration.BURDEN[option.administration]
-        values[criterion.key] = _optional_decimal(raw)
+        # A finite Decimal (what profiles hold once checked) is kept as it is, as
+        # _optional_decimal would keep it, without its type checks per value.
+        if raw is None or (raw.__class__ is Decimal and raw.is_finite()):
+            values[criterion.key] = raw
+        else:
+            values[criterion.key] = _optional_decimal(raw)
     return values
 
 
