@@ -128,6 +128,12 @@ class PatientReferenceTrigramExtension(TrigramExtension):
                 f"again. ({error.__class__.__name__}: {error})"
             ) from error
 
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        # Kept when 0012 is reversed: other schemas or indexes may use the extension, and
+        # dropping one may need a superuser. (Django's own operation would also query
+        # PostgreSQL's catalogue on SQLite here.)
+        return
+
 
 # Django's ``patient_ref__icontains`` on PostgreSQL is ``UPPER("patient_ref"::text) LIKE
 # UPPER(%s)``: the index is on that very expression, so the planner can use it.
