@@ -15,6 +15,7 @@ from questionnaires.models.definition import (
 )
 from questionnaires.models.response import (
     Invitation,
+    InvitationProgress,
     Response,
     ResponseStatus,
     Result,
@@ -67,6 +68,7 @@ __all__ = [
     "Disease",
     "Instrument",
     "Invitation",
+    "InvitationProgress",
     "Question",
     "QuestionKind",
     "Questionnaire",

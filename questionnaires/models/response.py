@@ -14,7 +14,8 @@ import hmac
 from django.conf import settings
 from django.core.files.storage import storages
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -53,6 +54,18 @@ class InvitationStatus(models.TextChoices):
     REVIEWED = "reviewed", _("Reviewed")
     EXPIRED = "expired", _("Expired")
     REVOKED = "revoked", _("Revoked")
+
+
+class InvitationProgress(models.TextChoices):
+    """How far the invitation's (non-preview) response got: stored on the invitation so the
+    dashboard can count and filter statuses from the invitation's own index, without joining
+    the responses. The values are the ``InvitationStatus`` values they stand for; revoked and
+    expired are not stored, they depend on the time and are computed when read."""
+
+    INVITED = InvitationStatus.INVITED.value, _("Invited")
+    IN_PROGRESS = InvitationStatus.IN_PROGRESS.value, _("In progress")
+    SUBMITTED = InvitationStatus.SUBMITTED.value, _("Submitted")
+    REVIEWED = InvitationStatus.REVIEWED.value, _("Reviewed")
 
 
 class Invitation(models.Model):
@@ -98,6 +111,16 @@ class Invitation(models.Model):
         blank=True,
         related_name="+",
     )
+    # Derived from the response (``InvitationProgress``), written only by the database: the
+    # triggers of migration 0012 (``questionnaires.progress``) keep it right on every write
+    # to a response, including ``bulk_create``, ``QuerySet.update`` and deletes, which no
+    # ``save()`` hook sees. ``invitation_progress_check`` finds and repairs any disagreement.
+    progress = models.CharField(
+        max_length=16,
+        choices=InvitationProgress.choices,
+        default=InvitationProgress.INVITED,
+        editable=False,
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -106,10 +129,34 @@ class Invitation(models.Model):
         indexes = [
             models.Index(fields=["team", "-created_at"], name="invitation_team_created"),
             models.Index(fields=["team", "patient_ref"], name="invitation_team_ref"),
+            # The dashboard's status counts (an index-only aggregate over the team: the
+            # status needs only progress, revoked_at and expires_at) and its status filter,
+            # newest first (an index range); the second the same under a condition filter.
+            # Revocation and expiry are trailing key columns rather than ``include``, which
+            # SQLite does not have.
+            models.Index(
+                fields=["team", "progress", "-created_at", "revoked_at", "expires_at"],
+                name="invitation_team_progress",
+            ),
+            models.Index(
+                fields=["team", "disease", "progress", "-created_at", "revoked_at", "expires_at"],
+                name="invitation_team_dis_progress",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.patient_ref} ({self.questionnaire.slug})"
+
+    def save(self, *args, **kwargs):
+        # ``progress`` belongs to the database's triggers: an instance read before the
+        # patient submitted (an admin form, a revoke) must not write its stale copy back.
+        if not self._state.adding and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [
+                field.name
+                for field in self._meta.concrete_fields
+                if not field.primary_key and field.name != "progress"
+            ]
+        super().save(*args, **kwargs)
 
     def matches(self, token: str) -> bool:
         return hmac.compare_digest(self.token_hash, hash_token(token))
@@ -186,6 +233,34 @@ class Response(models.Model):
     @property
     def is_submitted(self) -> bool:
         return self.status == ResponseStatus.SUBMITTED
+
+
+def expected_progress_expression() -> Coalesce:
+    """What an invitation's ``progress`` must be, from its response, as SQL (for invitation
+    queries). The definition the database triggers of migration 0012 implement and
+    ``invitation_progress_check`` checks the stored column against: no response, invited;
+    a submitted real response, submitted or (once reviewed) reviewed; any other response,
+    an admin preview attached to the invitation included, in progress."""
+    response_progress = Case(
+        When(
+            Q(status=ResponseStatus.SUBMITTED, is_preview=False, reviewed_at__isnull=False),
+            then=Value(InvitationProgress.REVIEWED),
+        ),
+        When(
+            Q(status=ResponseStatus.SUBMITTED, is_preview=False),
+            then=Value(InvitationProgress.SUBMITTED),
+        ),
+        default=Value(InvitationProgress.IN_PROGRESS),
+        output_field=models.CharField(),
+    )
+    of_the_response = Response.objects.filter(invitation=OuterRef("pk")).values_list(
+        response_progress
+    )[:1]
+    return Coalesce(
+        Subquery(of_the_response, output_field=models.CharField()),
+        Value(InvitationProgress.INVITED),
+        output_field=models.CharField(),
+    )
 
 
 class Result(models.Model):

@@ -1,6 +1,7 @@
 """The clinician dashboard: one row per invitation of the user's teams, with a status.
 
-The status is computed in SQL (``Case``/``When``) so the database can filter and count by it;
+The status is computed in SQL (``Case``/``When``) from the invitation's own row (its stored
+``progress``, its revocation and expiry) so the database can filter and count by it from an index;
 every column a row shows comes from the same query (annotations, no per-row queries), which
 keeps the page fast with many thousands of invitations.
 """
@@ -29,7 +30,12 @@ from django.utils import timezone
 from django.utils.translation import get_language
 
 from questionnaires.i18n import translated_column
-from questionnaires.models import Invitation, QuestionnaireVersion, ResponseStatus, VersionStatus
+from questionnaires.models import (
+    Invitation,
+    InvitationProgress,
+    QuestionnaireVersion,
+    VersionStatus,
+)
 from questionnaires.models.response import InvitationStatus
 from questionnaires.selectors.access import invitations_for_teams, invitations_for_user
 from questionnaires.selectors.keyset import KeysetPage, SortKey, keyset_page
@@ -38,6 +44,11 @@ from questionnaires.selectors.keyset import KeysetPage, SortKey, keyset_page
 # questionnaire asks the patient for it under this key (an ISO date, as stored answers are).
 APPOINTMENT_ANSWER_KEY = "visit_date"
 ISO_DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+
+# Progress that shows as the status whatever the link's state (the answers are there to read),
+# and progress that a revoked or expired link hides.
+ANSWERED = (InvitationProgress.SUBMITTED, InvitationProgress.REVIEWED)
+UNANSWERED = (InvitationProgress.INVITED, InvitationProgress.IN_PROGRESS)
 
 NEWEST_FIRST = (SortKey("created_at", descending=True), SortKey("pk", descending=True))
 # Sort keys a dashboard link may ask for → the order (nulls last: unknown is not urgent).
@@ -74,24 +85,40 @@ def appointment_expression() -> Coalesce:
 
 
 def invitation_status_expression(*, now: dt.datetime) -> Case:
-    """The dashboard status of an invitation, as SQL.
+    """The dashboard status of an invitation, as SQL, from the invitation's row alone.
 
-    A submitted response stays "submitted" (or "reviewed") even after its link expires or is
-    revoked: the answers are there to read. Before submission, revoked wins over expired.
+    ``progress`` carries how far the response got (kept by the database, see
+    ``Invitation.progress``); revoked and expired depend on the time, so they are computed
+    here. A submitted response stays "submitted" (or "reviewed") even after its link expires
+    or is revoked: the answers are there to read. Before submission, revoked wins over
+    expired.
     """
-    submitted = Q(response__status=ResponseStatus.SUBMITTED, response__is_preview=False)
     return Case(
-        When(
-            submitted & Q(response__reviewed_at__isnull=False),
-            then=Value(InvitationStatus.REVIEWED),
-        ),
-        When(submitted, then=Value(InvitationStatus.SUBMITTED)),
+        When(progress__in=ANSWERED, then=F("progress")),
         When(revoked_at__isnull=False, then=Value(InvitationStatus.REVOKED)),
         When(expires_at__lte=now, then=Value(InvitationStatus.EXPIRED)),
-        When(response__isnull=False, then=Value(InvitationStatus.IN_PROGRESS)),
-        default=Value(InvitationStatus.INVITED),
+        default=F("progress"),
         output_field=CharField(),
     )
+
+
+def invitation_status_filter(status: str, *, now: dt.datetime) -> Q:
+    """The invitations with dashboard ``status``, as conditions on indexed columns.
+
+    The same rule as ``invitation_status_expression``, written so the database can take a
+    range of the ``(team, progress, …)`` index instead of evaluating a CASE on every row.
+    An unknown status matches nothing, as the CASE did.
+    """
+    link_works = Q(revoked_at__isnull=True, expires_at__gt=now)
+    if status in ANSWERED:
+        return Q(progress=status)
+    if status in UNANSWERED:
+        return Q(progress=status) & link_works
+    if status == InvitationStatus.REVOKED:
+        return Q(progress__in=UNANSWERED, revoked_at__isnull=False)
+    if status == InvitationStatus.EXPIRED:
+        return Q(progress__in=UNANSWERED, revoked_at__isnull=True, expires_at__lte=now)
+    return Q(pk__in=[])
 
 
 def questionnaire_title_expression(*, questionnaire_ref: str = "questionnaire_id") -> Subquery:
@@ -156,7 +183,7 @@ def dashboard_invitations(
         appointment=appointment_expression(),
     )
     if filters.status:
-        queryset = queryset.filter(dashboard_status=filters.status)
+        queryset = queryset.filter(invitation_status_filter(filters.status, now=now))
     ordering = [key.order_by(nulls_last=True) for key in dashboard_order(filters)]
     return queryset.only(
         "pk",
@@ -205,13 +232,34 @@ def dashboard_page(
 def dashboard_status_counts(
     *, user, filters: DashboardFilters, now: dt.datetime | None = None, teams=None
 ) -> dict[str, int]:
-    """How many invitations have each status under the other filters, in one query."""
+    """How many invitations have each status under the other filters, in one query.
+
+    Grouped by progress alone, on the invitation's own columns, with no join to the
+    responses: on PostgreSQL an index-only aggregate of the ``(team, progress, …)`` index
+    (``(team, disease, progress, …)`` under a condition filter). Per progress, how many of
+    its links are revoked and how many expired (not revoked) come as counts beside the total
+    rather than as grouping keys: measured at 100,000 rows, one grouping key and two
+    counted columns cost about half what three grouping keys did.
+    """
     now = now or timezone.now()
-    queryset = _apply_filters(_visible(user, teams), filters).annotate(
-        dashboard_status=invitation_status_expression(now=now)
+    groups = (
+        _apply_filters(_visible(user, teams), filters)
+        .order_by()
+        .values("progress")
+        .annotate(
+            total=Count("*"),
+            revoked=Count("revoked_at"),
+            # A column of the index (never null), so the scan stays index-only.
+            expired=Count("expires_at", filter=Q(revoked_at__isnull=True, expires_at__lte=now)),
+        )
     )
-    aggregates = {
-        status.value: Count("pk", filter=Q(dashboard_status=status.value))
-        for status in InvitationStatus
-    }
-    return queryset.aggregate(**aggregates)
+    counts = dict.fromkeys(InvitationStatus.values, 0)
+    for group in groups:
+        progress = group["progress"]
+        if progress in ANSWERED:  # the answers are there to read, whatever the link's state
+            counts[progress] += group["total"]
+            continue
+        counts[InvitationStatus.REVOKED] += group["revoked"]
+        counts[InvitationStatus.EXPIRED] += group["expired"]
+        counts[progress] += group["total"] - group["revoked"] - group["expired"]
+    return counts
