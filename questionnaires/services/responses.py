@@ -41,7 +41,7 @@ from questionnaires.patient.walk import (
 from questionnaires.selectors.definitions import version_definition
 from questionnaires.services.audit import audit_record
 from questionnaires.services.errors import ServiceRefused
-from questionnaires.services.results import result_freeze
+from questionnaires.services.results import result_create
 from questionnaires.services.weighing_input import answers_prepared_from
 
 MAX_DRAFT_CHARACTERS = 200_000  # a generous bound on what one step can hold when typed
@@ -354,7 +354,7 @@ def response_submit(*, response: Response, expected_revision: int) -> Response:
             detail={"version_id": locked.version_id, "preview": locked.is_preview},
         )
         # The walk's typed, pruned answers go on to the result: no second conversion or walk.
-        result_freeze(
+        result_create(
             response=locked,
             prepared=answers_prepared_from(
                 definition=walk.definition,

@@ -54,7 +54,18 @@ def result_freeze(*, response: Response, prepared: PreparedAnswers | None = None
     existing = Result.objects.filter(response=response).first()
     if existing is not None:
         return existing
-    with transaction.atomic():
+    return result_create(response=response, prepared=prepared)
+
+
+def result_create(*, response: Response, prepared: PreparedAnswers | None = None) -> Result:
+    """The result of a response submitted in the caller's transaction, which holds its lock.
+
+    ``response_submit`` calls this instead of ``result_freeze``: the response was in
+    progress until this transaction, and results are only made for submitted responses, so
+    there is none to look up. No savepoint: if the result cannot be stored, the whole submit
+    must roll back, never keep a submitted response without its result.
+    """
+    with transaction.atomic(savepoint=False):
         definition = version_definition(response.version)
         if prepared is None:
             prepared = answers_prepare(definition=definition, answers=response.answers)
