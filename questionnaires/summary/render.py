@@ -38,7 +38,7 @@ if TYPE_CHECKING:  # annotations only: the context module imports this one at ru
 
 # Bump when a template, the print stylesheet or the context changes what a PDF shows: stored
 # PDFs are keyed by it, so the next download renders the new version.
-SUMMARY_TEMPLATE_VERSION = "2026.5"
+SUMMARY_TEMPLATE_VERSION = "2026.6"
 PRINT_STYLESHEET = "css/print-summary.css"
 # Tighter, then looser, layouts tried when a page would be less than a quarter filled
 # (``questionnaires.pdf.rendering.pdf_render``); the print stylesheet defines both classes.
