@@ -38,7 +38,7 @@ if TYPE_CHECKING:  # annotations only: the context module imports this one at ru
 
 # Bump when a template, the print stylesheet or the context changes what a PDF shows: stored
 # PDFs are keyed by it, so the next download renders the new version.
-SUMMARY_TEMPLATE_VERSION = "2026.5"
+SUMMARY_TEMPLATE_VERSION = "2026.6"
 PRINT_STYLESHEET = "css/print-summary.css"
 # Tighter, then looser, layouts tried when a page would be less than a quarter filled
 # (``questionnaires.pdf.rendering.pdf_render``); the print stylesheet defines both classes.
@@ -93,7 +93,10 @@ def html_pdf(
 
 # --- the page count, without a PDF library at run time ----------------------------------------
 
-_STREAM = re.compile(rb"stream\r?\n(.*?)\r?\nendstream", re.DOTALL)
+# Where a stream's data begins. Its end is found by inflating, not by looking for
+# "endstream": compressed data may itself end in a carriage return, which a pattern for the
+# line break before "endstream" takes away, and the stream then no longer inflates.
+_STREAM_START = re.compile(rb"(?<!end)stream\r?\n")
 _DICTIONARY = re.compile(rb"<<((?:(?!<<|>>).)*)>>", re.DOTALL)
 _PAGES_TYPE = re.compile(rb"/Type\s*/Pages\b")
 _COUNT = re.compile(rb"/Count\s+(\d+)")
@@ -106,11 +109,16 @@ def pdf_page_count(pdf: bytes) -> int | None:
     file and in every stream that inflates. None when no page tree is found.
     """
     chunks = [pdf]
-    for match in _STREAM.finditer(pdf):
+    data = memoryview(pdf)
+    for match in _STREAM_START.finditer(pdf):
+        # Inflating stops at the end of the compressed stream; what follows is left unused.
+        inflater = zlib.decompressobj()
         try:
-            chunks.append(zlib.decompress(match.group(1)))
+            inflated = inflater.decompress(data[match.end() :])
         except zlib.error:
-            continue
+            continue  # not compressed with Flate (an image, say)
+        if inflater.eof:
+            chunks.append(inflated)
     counts = [
         int(count.group(1))
         for chunk in chunks

@@ -9,6 +9,7 @@ import signal
 import subprocess
 import threading
 import time
+import zlib
 
 import pypdf
 import pytest
@@ -104,6 +105,26 @@ def test_each_demo_summary_has_its_sections_in_order_within_the_page_limit(
     assert "SURE test © O'Connor & Légaré, 2008" in text
     for number in range(1, len(reader.pages) + 1):
         assert f"Page {number} of {len(reader.pages)}" in text
+
+
+def test_the_page_count_is_read_from_a_stream_whose_data_ends_in_a_carriage_return():
+    """The demo atopic dermatitis summary's object stream once ended in byte 13: the line
+    break before "endstream" took it, the stream no longer inflated, and the count was None."""
+    page_tree = next(
+        tree
+        for serial in range(5000)
+        for tree in [b"<</Type /Pages/Kids [3 0 R]/Count 4>> %d" % serial]
+        if zlib.compress(tree).endswith(b"\r")
+    )
+    data = zlib.compress(page_tree)
+    pdf = (
+        b"%PDF-1.7\n1 0 obj\n<</Type /ObjStm/N 1/First 0/Filter /FlateDecode/Length "
+        + str(len(data)).encode()
+        + b">>\nstream\n"
+        + data
+        + b"\nendstream\nendobj\n%%EOF\n"
+    )
+    assert pdf_page_count(pdf) == 4
 
 
 def test_red_flags_are_on_the_first_page(demo, rendered):
@@ -247,6 +268,32 @@ def test_the_patient_pdf_grid_is_in_the_readers_language(demo, rendered):
         labels = [gettext("How well does it work?"), gettext("Common side effects")]
     assert heading != "Some options side by side"
     _in_order(flat, [heading, *labels])
+
+
+@pytest.mark.parametrize("language", ("en", "zh-hans"))
+@pytest.mark.parametrize("condition", CONDITIONS)
+def test_each_demo_summary_needs_no_second_layout_and_no_flex_box(demo, condition, language):
+    """Issue 14: the closing section keeps the end of the appendix with it, so the first
+    layout (no balance class) already has no nearly empty page and ``pdf_layout`` lays
+    nothing out again; and the print stylesheet makes no flex box, which WeasyPrint lays
+    out several times over (half of the styled layout's time went to flex)."""
+    from weasyprint.formatting_structure.boxes import FlexBox
+
+    context = summary_context_build(
+        response=demo.responses[condition], language=language, audience="clinician"
+    )
+    first_layout = pdf_layout(
+        html=summary_html(context=context), stylesheets=[render.PRINT_STYLESHEET]
+    )
+    fills = page_fills(first_layout)
+    assert min(fills) >= MIN_PAGE_FILL, fills
+    flex_boxes = [
+        box
+        for page in first_layout.pages
+        for box in page._page_box.descendants()
+        if isinstance(box, FlexBox)
+    ]
+    assert flex_boxes == []
 
 
 def test_a_page_of_the_demo_pdf_as_png(demo, rendered):
