@@ -27,6 +27,7 @@ nothing in the product writes therapy content that way.
 from __future__ import annotations
 
 import datetime
+import functools
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -66,10 +67,15 @@ PROFILE_MODELS = (
 )
 
 
-def _stamp_sql() -> str:
+@functools.lru_cache(maxsize=4)
+def _stamp_sql(vendor: str) -> str:
     """One aggregate per history table, all in one round trip (each table is scanned once:
     far cheaper to plan and run than a scalar subquery per figure). Only our models' own
-    table and column names go into it, quoted (no outside input)."""
+    table and column names go into it, quoted (no outside input).
+
+    Built once per process and database vendor (its quoting): reaching a model's history
+    table through ``Model.history`` builds a new manager class on every access
+    (django-simple-history's descriptor), 2.5 ms of every submit before this was cached."""
     quote = connection.ops.quote_name
     selects = []
     for position, model in enumerate(PROFILE_MODELS):
@@ -89,7 +95,7 @@ def profiles_revision() -> Hashable:
     criterion or rule was saved or deleted since it was last read (see the module
     docstring); equal values mean the profiles read then are still current."""
     with connection.cursor() as cursor:
-        cursor.execute(_stamp_sql())
+        cursor.execute(_stamp_sql(connection.vendor))
         rows = cursor.fetchall()
     # UNION ALL promises no order: each row carries its table's position.
     return tuple(sorted(tuple(row) for row in rows))
