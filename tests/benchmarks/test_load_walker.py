@@ -14,13 +14,33 @@ from urllib.parse import urljoin
 
 import pytest
 
-from benchmarks.load import Stats, answer_form, create_invitations, read_form, verify
+from benchmarks.load import (
+    Stats,
+    answer_form,
+    create_invitations,
+    read_form_html_parser,
+    verify,
+)
+from benchmarks.load import read_form as read_form_fast
 from questionnaires.models import Disease, Response, Team
 from questionnaires.services.invitations import invitation_create
 from tests.factories import fresh_rate_limits  # noqa: F401
 from tests.summary.builders import demo_content_ensure
 
 pytestmark = pytest.mark.django_db
+
+
+def read_form(page: str):
+    """The walker's fast reader, checked against html.parser on every page it reads."""
+    fast = read_form_fast(page)
+    reference = read_form_html_parser(page)
+    assert (fast.action, fast.controls, fast.errored, fast.questions) == (
+        reference.action,
+        reference.controls,
+        reference.errored,
+        reference.questions,
+    )
+    return fast
 
 
 def as_form(data):
@@ -67,6 +87,41 @@ def walk(client, token: str, *, seed: int) -> dict[str, dict[str, list[str]]]:
     done = client.post(url, as_form(answer_form(check, rng=rng, tries={}, picks={})))
     assert done["Location"].endswith("/done/")
     return sent
+
+
+def test_the_fast_reader_reads_what_html_parser_reads_in_awkward_markup():
+    page = """<!DOCTYPE html><html><body>
+    <!-- <form action="/commented/"><input name="commented"></form> -->
+    <form class="language-switch" action="/language/"><select name="language">
+      <option value="en">English</option></select></form>
+    <script>if (a < b) { document.write('<input name="scripted">'); }</script>
+    <FORM action='/step/x/' method=post>
+      <div class="form-group form-group-error" data-question="q1" data-kind="text">
+        <textarea name="s-q1" data-note="a > b">Fish &amp; chips &lt;br&gt;</textarea>
+      </div>
+      <div data-question="q2" data-kind="choice"><div>
+        <input type="radio" name="s-q2" value="a&quot;b" checked>
+        <input type=radio name=s-q2 value='c d' />
+      </div></div>
+      <select name="s-q3"><option value="">Choose</option><option value="x">X</option></select>
+      <input type="hidden" name="revision" value="7">
+    </form>
+    <form action="/later/"><input name="later"></form>
+    </body></html>"""
+    fast = read_form(page)  # compares with html.parser
+    assert fast.action == "/step/x/"
+    assert [control.name for control in fast.controls] == [
+        "s-q1",
+        "s-q2",
+        "s-q2",
+        "s-q3",
+        "revision",
+    ]
+    assert fast.controls[0].value == "Fish & chips <br>"
+    assert fast.controls[1].value == 'a"b' and fast.controls[1].checked
+    assert fast.controls[2].value == "c d" and not fast.controls[2].checked
+    assert fast.controls[3].options == ["x"]
+    assert fast.errored == {"q1"}
 
 
 @pytest.fixture
