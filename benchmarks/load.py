@@ -11,7 +11,10 @@ What it does, in order (everything on 127.0.0.0/8, bounded in time and in count)
    the shared cache (a Redis database of its own; rate-limit counts start at zero).
 2. Starts gunicorn with the production settings (DEBUG off) on a free loopback port; with
    ``--servers 2`` two gunicorn instances on two ports sharing PostgreSQL and Redis, plus
-   two ``db_worker`` processes rendering the summary PDFs after each submit.
+   two ``db_worker`` processes rendering the summary PDFs after each submit. Before the
+   clock starts, one patient per condition and language per server walks the whole
+   questionnaire, untimed, so the workers' per-process caches (templates, question markup,
+   therapy profiles) are those of a server in service (``--no-warm-up`` times a cold one).
 3. For each address scenario, creates N invitations through the product's own service
    (``invitation_create``; conditions and languages cycled: all five conditions, English
    and Chinese), then walks N patients concurrently, no think time: landing, start, every
@@ -31,8 +34,9 @@ Why an asyncio httpx script and not locust: the client must bind each patient's 
 its own loopback address (httpx's ``local_address``), read each step's form from the HTML
 and answer it validly, and then look into the database; a single short script does all
 three with one dependency, where locust would add gevent and a web UI we do not use, and
-still need the same form walker. The client's own CPU time is reported (``client_cpu_s``):
-close to the elapsed time means the client, not the server, was the limit.
+still need the same form walker. The client's own CPU time while the patients walk is
+reported (``client_cpu_walk_s``; ``client_cpu_s`` adds the verification): it runs on the
+same cores as the servers, so what it uses they cannot.
 
 The walker is generic: it reads each step's form (field names, choices, kinds from the
 ``data-question``/``data-kind`` wrappers) and answers with plausible values; when the
@@ -255,6 +259,21 @@ def warm_up(urls: list[str], *, workers: int) -> None:
 
     with ThreadPoolExecutor(max_workers=2 * workers * len(urls)) as pool:
         list(pool.map(fetch, [url for url in urls for _ in range(2 * workers)]))
+
+
+def warm_up_walks(urls: list[str], *, servers: int) -> int:
+    """Walk one patient per condition and language per server, concurrently, before the
+    clock starts, and forget their timings. A freshly started worker compiles each template,
+    builds each step's question markup and reads each condition's therapy profiles once;
+    the aims are about a server in service, which did that long ago. Measured both ways on
+    2026-12-05 (docs/performance.md): the first scenario on a cold server had a p95 about
+    0.15 s higher than the same scenario run second. The walks are real submissions: with
+    render workers their summaries are rendered and counted like the others."""
+    patients = create_invitations(count=10 * servers, label="warm-up")
+    stats, _timed_out = asyncio.run(run_patients(patients, urls=urls, shared=False, time_limit=120))
+    stopped = f"; stopped: {stats.failed}" if stats.failed else ""
+    print(f"warm-up: {stats.completed} of {len(patients)} patients walked, not timed{stopped}")
+    return len(patients)
 
 
 def wait_until_serving(url: str, processes: Processes, *, timeout: float = 60) -> None:
@@ -872,6 +891,13 @@ def main() -> None:
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/4")
     parser.add_argument("--no-redis", action="store_true", help="local-memory cache per worker")
     parser.add_argument("--time-limit", type=float, default=600, help="seconds per scenario")
+    parser.add_argument(
+        "--warm-up",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="walk one patient per condition and language per server before the clock starts "
+        "(--no-warm-up times a freshly started server)",
+    )
     parser.add_argument("--out", type=Path, default=VAR / "load.json")
     args = parser.parse_args()
     if not 1 <= args.patients <= 1000:
@@ -934,6 +960,8 @@ def main() -> None:
             )
             for _worker in range(render_workers)
         ]
+        if args.warm_up:
+            report["warm_up_patients"] = warm_up_walks(urls, servers=args.servers)
         for scenario in scenarios:
             patients = create_invitations(count=args.patients, label=scenario)
             cpu_before = time.process_time()
